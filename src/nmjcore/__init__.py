@@ -1,0 +1,12 @@
+"""nmjcore: automatic tracing of axons through serial-section EM of neuromuscular junctions.
+
+The compiled kernels of :mod:`nmjcore.ops` are re-exported here; the stages live in their
+own sub-packages (``nmjcore.synth``, ...).
+"""
+
+from . import ops, synth
+from .ops import connected_components, distance_transform
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "connected_components", "distance_transform", "ops", "synth"]

@@ -1,0 +1,10 @@
+"""Typed, validated fronts of the compiled (C++) and Numba kernels.
+
+Everything here is re-exported at the top level (``nmjcore.distance_transform`` ...).
+Stages import ``ops``; ``ops`` imports only ``nmjcore._core``, NumPy and Numba.
+"""
+
+from .components import connected_components
+from .distance import distance_transform
+
+__all__ = ["connected_components", "distance_transform"]

@@ -1,0 +1,83 @@
+"""Argument checks shared by every front in :mod:`nmjcore.ops`.
+
+Each helper raises ``TypeError`` (wrong kind of thing) or ``ValueError`` (right kind, wrong
+value) with the argument's name and what was expected, before any compiled code runs.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+_INTEGER_KINDS = "biu"
+
+
+def resolve_threads(threads: int | None) -> int:
+    """``None`` means every core this process may run on."""
+    if threads is None:
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not on Linux
+            return max(1, os.cpu_count() or 1)
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)):
+        raise TypeError(f"threads: expected a positive int or None, got {type(threads).__name__}")
+    if threads < 1:
+        raise ValueError(f"threads: expected a positive int or None, got {threads}")
+    return int(threads)
+
+
+def as_array(value, name: str) -> np.ndarray:
+    if isinstance(value, np.ndarray):
+        return value
+    if hasattr(value, "__array__") or isinstance(value, (list, tuple)):
+        return np.asarray(value)
+    raise TypeError(f"{name}: expected an array, got {type(value).__name__}")
+
+
+def check_ndim(array: np.ndarray, name: str, allowed: Sequence[int] = (2, 3)) -> None:
+    if array.ndim not in allowed:
+        expected = " or ".join(f"{d}D" for d in allowed)
+        raise ValueError(f"{name}: expected a {expected} array, got shape {array.shape}")
+
+
+def as_integer_image(image, name: str, allowed_ndim: Sequence[int] = (2, 3)) -> np.ndarray:
+    """A C-contiguous, native-endian bool/integer array; bool is viewed as uint8 (no copy)."""
+    array = as_array(image, name)
+    if array.dtype.kind not in _INTEGER_KINDS:
+        raise TypeError(f"{name}: expected a bool or integer array, got dtype {array.dtype}")
+    check_ndim(array, name, allowed_ndim)
+    if not array.dtype.isnative:
+        array = array.astype(array.dtype.newbyteorder("="))
+    array = np.ascontiguousarray(array)
+    if array.dtype == np.bool_:
+        array = array.view(np.uint8)
+    return array
+
+
+def as_sampling(sampling, ndim: int, name: str = "sampling") -> tuple[float, ...]:
+    """Physical voxel size per axis; a scalar applies to every axis. ``None`` means 1."""
+    if sampling is None:
+        return (1.0,) * ndim
+    if np.isscalar(sampling):
+        values = (sampling,) * ndim
+    else:
+        values = tuple(np.asarray(sampling).ravel().tolist())
+    if len(values) != ndim:
+        raise ValueError(f"{name}: expected {ndim} values (one per axis), got {len(values)}")
+    out = []
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{name}: expected numbers, got {v!r}")
+        v = float(v)
+        if not math.isfinite(v) or v <= 0:
+            raise ValueError(f"{name}: expected finite positive values, got {values}")
+        out.append(v)
+    return tuple(out)
+
+
+def check_choice(value, name: str, choices: Sequence) -> None:
+    if value not in choices:
+        raise ValueError(f"{name}: expected one of {list(choices)}, got {value!r}")

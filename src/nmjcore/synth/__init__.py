@@ -1,0 +1,1 @@
+"""Synthetic serial-section EM with exact ground truth (filled in by the phantom work)."""
