@@ -19,6 +19,7 @@ RUNS_THROUGH, TAPERS, TERMINAL = 0, 1, 2
 _RELAX_ITERS = 10
 _INITIAL_RELAX_ITERS = 400
 _SPAWN_CANDIDATES = 48
+_MIN_RADIUS = 1.5  # px: thinner axons would have no interior pixel in some sections
 
 
 @dataclass
@@ -201,7 +202,7 @@ def simulate_axons(shape, n_axons, p: AxonParams, rng_static, rng_dynamic, muscl
         t = np.where(term, t + (p.membrane_width - t) * x, t)
         taper = known & (end_kind[idx] == TAPERS)
         f = np.clip((z1[idx] - z + 1) / (n_taper + 1), 0.35, 1.0)
-        r = np.where(taper, r * f, r)
+        r = np.maximum(np.where(taper, r * f, r), _MIN_RADIUS)
         a = r * np.sqrt(ecc[idx])
         b = r / np.sqrt(ecc[idx])
         return a, b, t
@@ -239,9 +240,13 @@ def simulate_axons(shape, n_axons, p: AxonParams, rng_static, rng_dynamic, muscl
         vel[moving] = rho * vel[moving] + sigma_v * eps[z, moving]
         pos[moving] += vel[moving] + bundle_v
         splitting = moving[sep_left[moving] > 0]
-        for s in splitting:
+        if len(splitting):
+            r_now = radii_at(splitting, z)
+            r_now = np.sqrt(r_now[0] * r_now[1])
+        for k, s in enumerate(splitting):
             pp = parent[s]
-            step = (r0[pp] + ring0[pp] + r0[s] + ring0[s]) / sep_sections[s]
+            # Diverge, but slower than the branch's own radius so it stays connected along z.
+            step = min((r0[pp] + ring0[pp] + r0[s] + ring0[s]) / sep_sections[s], 0.6 * r_now[k])
             pos[s] += step * np.array([np.sin(sep_angle[s]), np.cos(sep_angle[s])])
             sep_left[s] -= 1
 
@@ -289,6 +294,7 @@ def simulate_axons(shape, n_axons, p: AxonParams, rng_static, rng_dynamic, muscl
             c = n_seg
             n_seg += 1
             wants_branch[s] = False
+            wants_branch[c] = False  # one split per axon, no branches of branches
             branch_z[s] = -1
             axon_id[c] = axon_id[s]
             parent[c] = s
