@@ -80,6 +80,13 @@ def test_defaults_and_muscle_off():
     assert p.sampling == (30.0, 8.0, 8.0)
 
 
+def test_muscle_flag_forms():
+    shape = (4, 32, 32)
+    assert phantom(shape, n_axons=2, muscle=np.bool_(True)).muscle is not None
+    assert phantom(shape, n_axons=2, muscle=0).muscle is None
+    assert phantom(shape, n_axons=2, muscle=None).muscle is None
+
+
 def test_no_axons():
     p = phantom((3, 32, 32), n_axons=0, n_bad=0)
     assert p.axons.max() == 0 and not p.membrane.any()
@@ -277,7 +284,7 @@ def test_bad_sections_are_bad():
         if kind == "blank":
             assert section.std() < 2.0
         elif kind == "saturated":
-            assert (section == 255).mean() > 0.8
+            assert (section == 255).mean() > 0.75
         elif kind == "low_contrast":
             assert section.std() < 0.6 * good_std
         elif kind == "cracked":

@@ -11,7 +11,8 @@ BAD_KINDS = ("blank", "saturated", "cracked", "low_contrast")
 
 # A low-contrast section keeps this share of the contrast and is blurred this much more (px).
 LOW_CONTRAST, LOW_CONTRAST_BLUR = 0.25, 2.5
-SATURATED_GAIN, SATURATED_OFFSET = 4.0, 150.0
+# A saturated section is blown out: only the darkest structures (myelin) keep some grey.
+SATURATED_GAIN, SATURATED_OFFSET = 2.2, 70.0
 
 
 def flicker(n_sections, strength, rng):

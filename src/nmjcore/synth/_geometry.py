@@ -358,7 +358,7 @@ def muscle_fibres(shape, n_fibres, rng):
     """``n_fibres`` parallel fibres side by side under the end of the stack.
 
     Each fibre is a cylinder lying across the nerve; its top surface is a parabola across the
-    fibre, lowest (earliest section) at its middle, between 55 % and 80 % of the stack depth.
+    fibre, lowest (earliest section) at its middle, between 65 % and 85 % of the stack depth.
     Neighbouring fibres are separated by a gap of a few pixels of endoneurium.
     """
     Z, Y, X = shape
@@ -371,8 +371,8 @@ def muscle_fibres(shape, n_fibres, rng):
     cuts = lo + width * (np.arange(1, n_fibres) + rng.uniform(-0.15, 0.15, n_fibres - 1))
     edges = np.concatenate([[lo], cuts, [hi]])
     strip = np.clip(np.searchsorted(edges, across, side="right") - 1, 0, n_fibres - 1)
-    top = rng.uniform(0.55, 0.8, n_fibres) * Z
-    depth = rng.uniform(0.05, 0.12, n_fibres) * Z
+    top = rng.uniform(0.65, 0.85, n_fibres) * Z
+    depth = rng.uniform(0.04, 0.1, n_fibres) * Z
     mid = 0.5 * (edges[:-1] + edges[1:])
     half = 0.5 * (edges[1:] - edges[:-1])
     rel = (across - mid[strip]) / half[strip]

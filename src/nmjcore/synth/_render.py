@@ -100,6 +100,8 @@ def finish_labels(owner, inner, label, membrane):
         for x in range(nx):
             o = owner[y, x]
             label[y, x] = o if (o > 0 and inner[y, x] == 1) else 0
+    # Mark both pixels of every 4-adjacent pair with two ids; row y is final once its pairs
+    # with row y + 1 are marked, so it is cleared in the same sweep.
     for y in range(ny):
         for x in range(nx):
             l0 = label[y, x]
@@ -115,7 +117,6 @@ def finish_labels(owner, inner, label, membrane):
                 if l1 != 0 and l1 != l0:
                     inner[y, x] = 2
                     inner[y + 1, x] = 2
-    for y in range(ny):
         for x in range(nx):
             if inner[y, x] == 2:
                 label[y, x] = 0

@@ -150,7 +150,7 @@ def phantom(shape=(64, 512, 512), *, n_axons=40, seed=0, sampling=(40.0, 16.0, 1
         avoidable.
     bad_kinds : sequence of str
         Kinds to draw bad sections from, in a shuffled cycle: ``"blank"`` (flat dark level,
-        faint noise), ``"saturated"`` (gain 4, mostly 255), ``"cracked"`` (a dark crack line,
+        faint noise), ``"saturated"`` (gain 2.2, blown out to 255 but for myelin), ``"cracked"`` (a dark crack line,
         the tissue on one side displaced by 4-20 px), ``"low_contrast"`` (a quarter of the
         contrast, extra blur).
 
@@ -178,7 +178,8 @@ def phantom(shape=(64, 512, 512), *, n_axons=40, seed=0, sampling=(40.0, 16.0, 1
     stays the true tissue on bad sections (only ``raw`` is damaged).
 
     Muscle and terminals: fibres are cylinders lying side by side across the nerve, their top
-    surface a parabola across each fibre at 55-80 % of the stack depth. An axon ends a gutter of
+    surface a parabola across each fibre at 65-85 % of the stack depth (rising by 4-10 %
+    towards its edges). An axon ends a gutter of
     1-2 sections below that surface: over its last ``round(0.05 Z)`` (at least 2) sections its
     radius swells to ``terminal_spread`` times and its myelin thins to a membrane. The muscle
     fills every voxel below the surface and below the last section of any axon outline at that
@@ -220,10 +221,8 @@ def phantom(shape=(64, 512, 512), *, n_axons=40, seed=0, sampling=(40.0, 16.0, 1
     start_fraction = _check_float(start_fraction, "start_fraction", 0.0, 1.0)
     end_fraction = _check_float(end_fraction, "end_fraction", 0.0, 1.0)
     n_schwann = n_axons // 4 if n_schwann is None else _check_int(n_schwann, "n_schwann")
-    if muscle is None or muscle is False:
-        n_fibres = 0
-    elif muscle is True:
-        n_fibres = 2
+    if muscle is None or isinstance(muscle, (bool, np.bool_)):
+        n_fibres = 2 if muscle else 0
     else:
         n_fibres = _check_int(muscle, "muscle")
     terminal_spread = _check_float(terminal_spread, "terminal_spread", 1.0)
@@ -262,6 +261,7 @@ def phantom(shape=(64, 512, 512), *, n_axons=40, seed=0, sampling=(40.0, 16.0, 1
 
     if fibres is not None:
         base = _muscle_surface(seg, fibres, Z)
+        first_muscle = int(base.min()) + 1
 
     raw = np.empty((Z, Y, X), np.uint8)
     axons = np.empty((Z, Y, X), np.uint32)
@@ -303,7 +303,7 @@ def phantom(shape=(64, 512, 512), *, n_axons=40, seed=0, sampling=(40.0, 16.0, 1
                             seg.theta[here, z].astype(np.float64),
                             seg.ring[here, z].astype(np.float64), ids[here])
         _render.finish_labels(owner, inner, axons[z], membrane[z])
-        if fibres is not None:
+        if fibres is not None and z >= first_muscle:
             _render.paint_muscle(muscle_ids[z], owner, z, base, fibres.fibre, dy, dx)
         coarse = noise_rng.standard_normal((int(Y / cell_coarse) + 2, int(X / cell_coarse) + 2),
                                            dtype=np.float32)
