@@ -227,7 +227,8 @@ def simulate_axons(shape, n_axons, p: AxonParams, rng_static, rng_dynamic, muscl
             else:
                 a_o, b_o, t_o = radii_at(others, z)
                 reach = np.maximum(a_o, b_o) + t_o
-                d = np.hypot(*(candidates[s][:, None, :] - pos[others][None, :, :]).transpose(2, 0, 1))
+                diff = candidates[s][:, None, :] - pos[others][None, :, :]
+                d = np.hypot(diff[..., 0], diff[..., 1])
                 clearance = (d - reach[None, :]).min(axis=1)
                 pos[s] = candidates[s][int(np.argmax(clearance))]
             active[s] = True

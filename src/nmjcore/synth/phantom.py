@@ -32,7 +32,7 @@ class Phantom:
     segment_axon: np.ndarray | None = None  #: (S,) uint32 axon id of each segment
     segment_parent: np.ndarray | None = None  #: (S,) int64 parent segment of a branch, else -1
     centres: np.ndarray | None = None  #: (S, Z, 2) float32 (y, x) in image pixels, NaN if absent
-    radii: np.ndarray | None = None  #: (S, Z) float32 interior radius sqrt(a*b) in px, NaN if absent
+    radii: np.ndarray | None = None  #: (S, Z) float32 interior radius sqrt(a b), px; NaN if absent
     myelinated: np.ndarray | None = None  #: (S,) bool
     section_shifts: np.ndarray | None = None  #: (Z, 2) int64 (dy, dx) misalignment in px
     gain: np.ndarray | None = None  #: (Z,) float32 flicker gain
@@ -54,7 +54,8 @@ def _check_float(value, name, low=0.0, high=math.inf, low_open=False):
     bad_low = value <= low if low_open else value < low
     if not math.isfinite(value) or bad_low or value > high:
         bracket = "(" if low_open else "["
-        raise ValueError(f"{name}: expected a finite number in {bracket}{low}, {high}], got {value}")
+        raise ValueError(f"{name}: expected a finite number in {bracket}{low}, {high}], "
+                         f"got {value}")
     return value
 
 
@@ -150,9 +151,9 @@ def phantom(shape=(64, 512, 512), *, n_axons=40, seed=0, sampling=(40.0, 16.0, 1
         avoidable.
     bad_kinds : sequence of str
         Kinds to draw bad sections from, in a shuffled cycle: ``"blank"`` (flat dark level,
-        faint noise), ``"saturated"`` (gain 2.2, blown out to 255 but for myelin), ``"cracked"`` (a dark crack line,
-        the tissue on one side displaced by 4-20 px), ``"low_contrast"`` (a quarter of the
-        contrast, extra blur).
+        faint noise), ``"saturated"`` (gain 2.2: blown out to 255 but for myelin),
+        ``"cracked"`` (a dark crack line, the tissue on one side displaced by 4-20 px),
+        ``"low_contrast"`` (a quarter of the contrast, extra blur).
 
     Returns
     -------
@@ -211,7 +212,8 @@ def phantom(shape=(64, 512, 512), *, n_axons=40, seed=0, sampling=(40.0, 16.0, 1
     membrane_width = _check_float(membrane_width, "membrane_width", 1.5)
     drift = _check_float(drift, "drift")
     jump_probability = _check_float(jump_probability, "jump_probability", 0.0, 1.0)
-    if isinstance(jump_size, (str, bytes)) or not hasattr(jump_size, "__len__") or len(jump_size) != 2:
+    if (isinstance(jump_size, (str, bytes)) or not hasattr(jump_size, "__len__")
+            or len(jump_size) != 2):
         raise ValueError(f"jump_size: expected (min, max) in px, got {jump_size!r}")
     jump_lo = _check_float(jump_size[0], "jump_size")
     jump_hi = _check_float(jump_size[1], "jump_size")
@@ -298,10 +300,7 @@ def phantom(shape=(64, 512, 512), *, n_axons=40, seed=0, sampling=(40.0, 16.0, 1
                               cells.semi_a[there, z].astype(np.float64),
                               cells.semi_b[there, z].astype(np.float64),
                               cells.theta[there, z].astype(np.float64), cells.nucleus[there, z])
-        _render.paint_axons(owner, inner, cy, cx, seg.semi_a[here, z].astype(np.float64),
-                            seg.semi_b[here, z].astype(np.float64),
-                            seg.theta[here, z].astype(np.float64),
-                            seg.ring[here, z].astype(np.float64), ids[here])
+        _render.paint_axons(owner, inner, cy, cx, *_ellipses(seg, here, z), ids[here])
         _render.finish_labels(owner, inner, axons[z], membrane[z])
         if fibres is not None and z >= first_muscle:
             _render.paint_muscle(muscle_ids[z], owner, z, base, fibres.fibre, dy, dx)
@@ -321,7 +320,8 @@ def phantom(shape=(64, 512, 512), *, n_axons=40, seed=0, sampling=(40.0, 16.0, 1
             g, o = g * _defects.SATURATED_GAIN, o + _defects.SATURATED_OFFSET
         elif kind == "low_contrast":
             mean = float(_render.BACKGROUND)
-            g, o, w = g * _defects.LOW_CONTRAST, o + g * (1 - _defects.LOW_CONTRAST) * mean, weights_low
+            o += g * (1 - _defects.LOW_CONTRAST) * mean
+            g, w = g * _defects.LOW_CONTRAST, weights_low
         _render.blur_rows(clean, scratch, w)
         _render.blur_cols_finish(scratch, raw[z], w, g, o, noise, shot_noise, lut, draws)
         if kind == "blank":
@@ -350,6 +350,11 @@ def _muscle_surface(seg, fibres, n_sections):
             continue
         _render.cover(last, z, seg.centre[here, z, 0].astype(np.float64),
                       seg.centre[here, z, 1].astype(np.float64),
-                      seg.semi_a[here, z].astype(np.float64), seg.semi_b[here, z].astype(np.float64),
-                      seg.theta[here, z].astype(np.float64), seg.ring[here, z].astype(np.float64))
+                      *_ellipses(seg, here, z))
     return np.maximum(last, fibres.base)
+
+
+def _ellipses(seg, here, z):
+    """Semi-axes, orientation and ring width of segments ``here`` in section ``z``, float64."""
+    return tuple(np.ascontiguousarray(v[here, z], dtype=np.float64)
+                 for v in (seg.semi_a, seg.semi_b, seg.theta, seg.ring))
