@@ -261,6 +261,25 @@ def phantom(shape=(64, 512, 512), *, n_axons=40, seed=0, sampling=(40.0, 16.0, 1
     gain, offset = _defects.flicker(Z, flicker, streams["flicker"])
     bad = _defects.choose_bad(Z, n_bad, bad_kinds, streams["bad"])
 
+    images = _draw_sections((Z, Y, X), seg, cells, fibres, shifts, gain, offset, bad,
+                           noise=noise, shot_noise=shot_noise, blur=blur,
+                           noise_rng=streams["noise"], bad_rng=streams["bad"])
+    raw, axons, membrane, schwann, muscle_ids = images
+
+    centres = seg.centre + shifts[None, :, :].astype(np.float32)
+    radii = np.sqrt(seg.semi_a * seg.semi_b)
+    return Phantom(
+        raw=raw, axons=axons, membrane=membrane, sampling=sampling,
+        bad_sections=tuple(sorted(bad)), muscle=muscle_ids, bad_kinds=dict(sorted(bad.items())),
+        schwann=schwann, segment_axon=seg.axon_id.astype(np.uint32),
+        segment_parent=seg.parent, centres=centres, radii=radii, myelinated=seg.myelinated,
+        section_shifts=shifts, gain=gain, offset=offset)
+
+
+def _draw_sections(shape, seg, cells, fibres, shifts, gain, offset, bad, *, noise, shot_noise,
+                   blur, noise_rng, bad_rng):
+    """Draw every section: labels, clean grey levels, blur, flicker, noise, defects."""
+    Z, Y, X = shape
     if fibres is not None:
         base = _muscle_surface(seg, fibres, Z)
         first_muscle = int(base.min()) + 1
@@ -281,8 +300,6 @@ def phantom(shape=(64, 512, 512), *, n_axons=40, seed=0, sampling=(40.0, 16.0, 1
     weights_low = _render.gaussian_weights(math.hypot(blur, _defects.LOW_CONTRAST_BLUR))
     lut = _render.normal_table()
     cell_coarse, cell_fine = 24.0, 5.0
-    noise_rng = streams["noise"]
-    bad_rng = streams["bad"]
     axis = fibres.axis if fibres is not None else (1.0, 0.0)
     ids = seg.axon_id.astype(np.int32)
 
@@ -329,14 +346,7 @@ def phantom(shape=(64, 512, 512), *, n_axons=40, seed=0, sampling=(40.0, 16.0, 1
         elif kind == "cracked":
             _defects.crack(raw[z], bad_rng)
 
-    centres = seg.centre + shifts[None, :, :].astype(np.float32)
-    radii = np.sqrt(seg.semi_a * seg.semi_b)
-    return Phantom(
-        raw=raw, axons=axons, membrane=membrane, sampling=sampling,
-        bad_sections=tuple(sorted(bad)), muscle=muscle_ids, bad_kinds=dict(sorted(bad.items())),
-        schwann=schwann, segment_axon=seg.axon_id.astype(np.uint32),
-        segment_parent=seg.parent, centres=centres, radii=radii, myelinated=seg.myelinated,
-        section_shifts=shifts, gain=gain, offset=offset)
+    return raw, axons, membrane, schwann, muscle_ids
 
 
 def _muscle_surface(seg, fibres, n_sections):
