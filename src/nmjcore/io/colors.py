@@ -130,16 +130,14 @@ def labels_to_rgb(labels, colors=None):
     ids = np.unique(labels)
     if ids.size and ids[0] < 0:
         raise ValueError(f"labels: expected non-negative ids, found {ids[0]}")
-    used = {rgb for rgb in table.values()}
-    for label in ids.tolist():
-        if label in table:
-            continue
-        salt = 0
-        while True:
-            rgb = label_color(label, salt)
-            if rgb not in used:
-                break
+    used = set(table.values())
+    new = [label for label in ids.tolist() if label not in table]
+    first = _hash_colors(np.array(new, dtype=np.uint64)).tolist() if new else []
+    for label, rgb in zip(new, first):
+        rgb, salt = tuple(rgb), 0
+        while rgb in used:
             salt += 1
+            rgb = label_color(label, salt)
         table[label] = rgb
         used.add(rgb)
     palette = np.array([table[label] for label in ids.tolist()], dtype=np.uint8).reshape(-1, 3)
