@@ -69,12 +69,20 @@ class Bench:
         return row
 
     def measure(self, case: str, fn: Callable[[], object], count: int, unit: str = "items",
-                threads: int = 1, warmup: bool = True) -> dict:
-        """Time ``fn`` alone (no peer): median ms and ``count / seconds`` as ``unit``/s."""
+                threads: int = 1, warmup: bool = True,
+                setup: Callable[[], object] | None = None) -> dict:
+        """Time ``fn`` alone (no peer): median ms and ``count / seconds`` as ``unit``/s.
+
+        ``setup`` runs untimed before every call (e.g. to delete the previous output).
+        """
         if warmup:
+            if setup:
+                setup()
             fn()
         samples = []
         for _ in range(self.repeats):
+            if setup:
+                setup()
             t0 = time.perf_counter()
             fn()
             samples.append(time.perf_counter() - t0)

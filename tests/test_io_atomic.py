@@ -178,3 +178,26 @@ def test_close_commits_and_abort_discards(tmp_path):
     assert open_volume(tmp_path / "c.zarr")[...].sum() == 8
     assert listing(tmp_path)[0] == "c.zarr"
     assert all(not name.startswith(".") for name in listing(tmp_path))
+
+
+def test_leftover_temporaries_are_never_chosen(tmp_path):
+    path = tmp_path / "job.h5"
+    with h5py.File(path, "w") as f:
+        f.create_dataset("labels", data=np.ones((2, 2, 2), np.uint32))
+        f.create_dataset(".labels.0123abcd.tmp", data=np.zeros((2, 2, 2), np.uint32))
+    with open_volume(path) as vol:
+        assert vol.path.endswith(":/labels")
+
+
+def test_array_added_to_a_format_2_store_stays_format_2(tmp_path):
+    import zarr
+
+    store = tmp_path / "v2.zarr"
+    group = zarr.open_group(str(store), mode="w", zarr_format=2)
+    group.create_array("raw", shape=(2, 3, 4), dtype="uint8")
+    for compression in ("default", "gzip", None):
+        write_volume(f"{store}/labels", np.full((2, 3, 4), 6, np.uint32),
+                     compression=compression)
+        assert (store / "labels" / ".zarray").exists()
+        with open_volume(f"{store}/labels") as vol:
+            assert (vol[...] == 6).all()

@@ -232,8 +232,12 @@ class ArrayVolume(Volume):
     def __init__(self, array, *, sampling=None, writable: bool = False):
         if not hasattr(array, "shape") or not hasattr(array, "dtype"):
             array = np.asarray(array)
-        super().__init__(array.shape, array.dtype, sampling=sampling,
-                         chunks=getattr(array, "chunks", None) or None, writable=writable)
+        chunks = getattr(array, "chunks", None)
+        if not (isinstance(chunks, tuple) and len(chunks) == len(array.shape)
+                and all(isinstance(c, (int, np.integer)) for c in chunks)):
+            chunks = None  # e.g. dask's tuples of block sizes
+        super().__init__(array.shape, array.dtype, sampling=sampling, chunks=chunks,
+                         writable=writable)
         self._array = array
 
     def _read(self, sel: Selection) -> np.ndarray:

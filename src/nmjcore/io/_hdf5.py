@@ -23,7 +23,8 @@ def _datasets(f) -> list[str]:
 
     names: list[str] = []
     f.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None)
-    return names
+    # hidden names are unfinished writes (see Hdf5Writer), never chosen automatically
+    return [n for n in names if not any(part.startswith(".") for part in n.split("/"))]
 
 
 def _choose_dataset(f, path: str, dataset: str | None) -> str:

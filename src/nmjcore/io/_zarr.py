@@ -31,11 +31,14 @@ def is_zarr_store(path: Path) -> bool:
 
 
 def _arrays(group, prefix: str = "") -> list[str]:
+    # hidden names are unfinished writes (see ZarrWriter), never chosen automatically
     names = []
     for name, _ in group.arrays():
-        names.append(prefix + name)
+        if not name.startswith("."):
+            names.append(prefix + name)
     for name, sub in group.groups():
-        names.extend(_arrays(sub, f"{prefix}{name}/"))
+        if not name.startswith("."):
+            names.extend(_arrays(sub, f"{prefix}{name}/"))
     return names
 
 
@@ -102,19 +105,24 @@ class ZarrVolume(Volume):
         self._array[sel.slices] = block
 
 
-def _codecs(compression):
+def store_format(store: Path) -> int:
+    """2 for a store written in zarr format 2, else 3 (also for a new store)."""
+    return 2 if any((store / m).exists() for m in (".zarray", ".zgroup")) else 3
+
+
+def _codecs(compression, zarr_format: int = 3):
     if compression in (None, False, "none"):
         return None
     if compression in ("default", True):
         return "auto"
     if compression in ("gzip", "zlib"):
-        if _major() >= 3:
+        if _major() >= 3 and zarr_format >= 3:
             return [_zarr().codecs.GzipCodec(level=4)]
         from numcodecs import GZip
 
         return GZip(level=4)
     if compression == "zstd":
-        if _major() >= 3:
+        if _major() >= 3 and zarr_format >= 3:
             return [_zarr().codecs.ZstdCodec(level=3)]
         from numcodecs import Zstd
 
@@ -123,14 +131,15 @@ def _codecs(compression):
                      f"got {compression!r}")
 
 
-def _create(store: Path, name: str | None, shape, dtype, chunks, compression, attributes):
+def _create(store: Path, name: str | None, shape, dtype, chunks, compression, attributes,
+            zarr_format: int = 3):
     zarr = _zarr()
-    codecs = _codecs(compression)
+    codecs = _codecs(compression, zarr_format)
     if _major() >= 3:
         kwargs = {} if codecs == "auto" else {"compressors": codecs}
         return zarr.create_array(store=str(store), name=name, shape=shape, dtype=dtype,
                                  chunks=chunks, fill_value=0, attributes=attributes,
-                                 **kwargs)
+                                 zarr_format=zarr_format, **kwargs)
     kwargs = {} if codecs == "auto" else {"compressor": codecs}
     array = zarr.open_array(str(store), mode="w", path=name, shape=shape, dtype=dtype,
                             chunks=chunks, fill_value=0, **kwargs)
@@ -158,7 +167,8 @@ class ZarrWriter(ZarrVolume):
             tmp_name = f"{parent + '/' if parent else ''}.{leaf}.{secrets.token_hex(4)}.tmp"
             self._tmp = final_store / tmp_name
             self._final = final_store / name
-            array = _create(final_store, tmp_name, shape, dtype, chunks, compression, attributes)
+            array = _create(final_store, tmp_name, shape, dtype, chunks, compression, attributes,
+                            store_format(final_store))
         else:
             self._tmp = temporary_sibling(final_store)
             self._final = final_store
