@@ -6,11 +6,11 @@ A 1000 x 256 x 256 uint8 stack (300 sections with --quick), built from 256 x 256
 real ISBI 2012 sections when ../shared/data is present (smoothed noise otherwise), is written
 with nmjcore.io.write_volume to HDF5 (gzip 4, one section per chunk), zarr (default codec),
 a multi-page TIFF (uncompressed), a TIFF folder (deflate) and a PNG folder, then read back one
-section at a time. Writes are timed into an empty place (deleting the previous copy, slow for
-thousands of files on some file systems, is left out). Reads are also timed with the format's own library (h5py, zarr, tifffile,
-Pillow) doing the same loop, so ratios are library / nmjcore: the cost of the Volume layer.
-Files live in a temporary folder (about 0.3 GB at most) removed at the end; reads hit the
-page cache.
+section at a time. Writes are timed into an empty place: deleting the previous copy (slow for
+thousands of files on some file systems) is left out. Reads are also timed with the format's
+own library (h5py, zarr, tifffile, Pillow) doing the same loop, so ratios are library /
+nmjcore: the cost of the Volume layer. Files live in a temporary folder (about 0.3 GB at most)
+removed at the end; reads hit the page cache.
 """
 
 from __future__ import annotations

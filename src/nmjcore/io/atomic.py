@@ -18,7 +18,7 @@ __all__ = ["atomic_path", "temporary_sibling", "commit_path", "remove_path"]
 
 
 def temporary_sibling(path: str | os.PathLike, tag: str = "tmp") -> Path:
-    """A fresh hidden name next to ``path`` that keeps its suffix (``.a.h5`` -> ``.a.<tok>.tmp.h5``).
+    """A fresh hidden name next to ``path`` keeping its suffix (``a.h5`` -> ``.a.<hex>.tmp.h5``).
 
     Same folder means the same file system, so the final rename is atomic; keeping the suffix
     lets libraries that choose a format from the extension (Pillow, tifffile) write to it.

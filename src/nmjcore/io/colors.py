@@ -32,7 +32,7 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 
 def _hash_colors(ids: np.ndarray, salt: int = 0) -> np.ndarray:
-    """(N,) ids -> (N, 3) uint8: hue from the hash, saturation 0.55-1, value 0.65-1 (never black)."""
+    """(N,) ids -> (N, 3) uint8: hue from the hash, saturation 0.55-1, value 0.65-1 (not black)."""
     with np.errstate(over="ignore"):
         bits = _mix(np.asarray(ids, dtype=np.uint64) + np.uint64(salt) * _GOLDEN)
     h = (bits & np.uint64(0xFFFF)).astype(np.float64) / 65536.0
