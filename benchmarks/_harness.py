@@ -68,6 +68,32 @@ class Bench:
         print(f"{case:<44} t={threads}  nmjcore {ms[reference]:8.2f} ms  {peers}", flush=True)
         return row
 
+    def measure(self, case: str, fn: Callable[[], object], count: int, unit: str = "items",
+                threads: int = 1, warmup: bool = True,
+                setup: Callable[[], object] | None = None) -> dict:
+        """Time ``fn`` alone (no peer): median ms and ``count / seconds`` as ``unit``/s.
+
+        ``setup`` runs untimed before every call (e.g. to delete the previous output).
+        """
+        if warmup:
+            if setup:
+                setup()
+            fn()
+        samples = []
+        for _ in range(self.repeats):
+            if setup:
+                setup()
+            t0 = time.perf_counter()
+            fn()
+            samples.append(time.perf_counter() - t0)
+        ms = 1e3 * statistics.median(samples)
+        rate = count / (ms / 1e3)
+        row = {"case": case, "threads": threads, "ms": {"nmjcore": ms},
+               "rate": {unit + "/s": rate}}
+        self.rows.append(row)
+        print(f"{case:<44} t={threads}  nmjcore {ms:8.2f} ms  {rate:10.1f} {unit}/s", flush=True)
+        return row
+
     def write(self) -> Path:
         RESULTS.mkdir(exist_ok=True)
         path = RESULTS / f"{self.name}.json"

@@ -4,9 +4,9 @@ The compiled kernels of :mod:`nmjcore.ops` are re-exported here; the stages live
 own sub-packages (``nmjcore.synth``, ...).
 """
 
-from . import ops, synth
+from . import io, ops, synth
 from .ops import connected_components, distance_transform
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "connected_components", "distance_transform", "ops", "synth"]
+__all__ = ["__version__", "connected_components", "distance_transform", "io", "ops", "synth"]
