@@ -94,7 +94,7 @@ def _round_to(values: np.ndarray, dtype) -> np.ndarray:
     return np.clip(np.rint(values), info.min, info.max).astype(dtype)
 
 
-def deflicker(stack, *, window=15, method="linear", percentiles=(5.0, 95.0), exclude=None,
+def deflicker(stack, *, window=31, method="linear", percentiles=(5.0, 95.0), exclude=None,
               max_gain=4.0, out=None, threads=None, progress=None):
     """Normalise each section's brightness and contrast to its neighbours'.
 
@@ -110,7 +110,7 @@ def deflicker(stack, *, window=15, method="linear", percentiles=(5.0, 95.0), exc
     stack : (Z, Y, X) ndarray, Volume or path of uint8 or uint16
         Read twice, a few sections at a time (statistics, then mapping); never loaded whole.
     window : odd int >= 3
-        Sections around each one whose median is its reference (default 15).
+        Sections around each one whose median is its reference (default 31).
     method : {"linear", "histogram"}
         ``"linear"``: a gain and offset mapping the section's ``percentiles`` onto the
         reference's (brightness and contrast only). ``"histogram"``: histogram matching of the
