@@ -5,8 +5,10 @@ own sub-packages (``nmjcore.synth``, ...).
 """
 
 from . import io, ops, synth
+from . import preprocess
 from .ops import connected_components, distance_transform
 
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "connected_components", "distance_transform", "io", "ops", "synth"]
+__all__ += ["preprocess"]

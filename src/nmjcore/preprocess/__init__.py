@@ -10,12 +10,23 @@
 
 from .bad_sections import (BadSectionReport, detect_bad_sections, nearest_good_sections,
                            replace_bad_sections)
-from .deflicker import deflicker
+from . import groundtruth
+from .flicker import deflicker
+from .mip import downsample, upsample
+from .padding import crop_padding, pad_to, padding_for
+from .statistics import section_quantiles
 
 __all__ = [
     "BadSectionReport",
+    "crop_padding",
     "deflicker",
     "detect_bad_sections",
+    "downsample",
+    "groundtruth",
     "nearest_good_sections",
+    "pad_to",
+    "padding_for",
     "replace_bad_sections",
+    "section_quantiles",
+    "upsample",
 ]

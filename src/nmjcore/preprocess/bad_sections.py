@@ -42,7 +42,7 @@ import scipy.fft
 from ..io.atomic import atomic_path
 from . import _kernels
 from ._sections import IMAGE_DTYPES, Sections, Workers, block_depth, output, progress_bar
-from .deflicker import _check_window, _interp_quantile, excluded_sections
+from .flicker import _check_window, _interp_quantile, excluded_sections
 from .statistics import PROBABILITIES, histogram, levels, quantiles, running_median
 
 __all__ = ["BadSectionReport", "detect_bad_sections", "nearest_good_sections",
