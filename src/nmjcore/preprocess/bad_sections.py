@@ -64,7 +64,7 @@ class BadSectionReport:
     clipped: np.ndarray  #: (Z,) float64 share of clipped pixels over the neighbours' median
     discontinuity: np.ndarray  #: (Z,) float64, NaN where undefined
     thresholds: dict = field(default_factory=dict)  #: the thresholds used, by name
-    quantiles: np.ndarray | None = None  #: (Z, 257) grey-level quantiles (reused by deflicker)
+    quantiles: np.ndarray | None = None  #: (Z, 65) grey-level quantiles (reused by deflicker)
 
     def __len__(self) -> int:
         return len(self.bad)
@@ -201,7 +201,7 @@ def detect_bad_sections(stack, *, window=15, blank_contrast=0.1, low_contrast=0.
     with Sections(stack, dtypes=IMAGE_DTYPES) as sections, Workers(threads) as workers:
         n, ny, nx = sections.shape
         top = levels(sections.dtype) - 1
-        table = np.empty((n, PROBABILITIES.size))
+        table = np.empty((n, PROBABILITIES.size), np.float32)
         clipped_share = np.empty(n)
         distances = np.full((n, REACH), np.nan)
         recent: deque = deque(maxlen=REACH)  # the last reduced sections, newest first

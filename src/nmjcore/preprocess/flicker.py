@@ -53,7 +53,7 @@ def excluded_sections(exclude, n_sections: int, name: str = "exclude") -> np.nda
 
 
 def _interp_quantile(q: np.ndarray, probability: float) -> np.ndarray:
-    """Quantile at ``probability`` from (..., 257) quantile tables, linear between knots."""
+    """Quantile at ``probability`` from (..., 65) quantile tables, linear between knots."""
     pos = probability * (PROBABILITIES.size - 1)
     i = min(int(math.floor(pos)), PROBABILITIES.size - 2)
     t = pos - i
@@ -114,7 +114,7 @@ def deflicker(stack, *, window=31, method="linear", percentiles=(5.0, 95.0), exc
     method : {"linear", "histogram"}
         ``"linear"``: a gain and offset mapping the section's ``percentiles`` onto the
         reference's (brightness and contrast only). ``"histogram"``: histogram matching of the
-        section onto the reference quantile function (257 knots).
+        section onto the reference quantile function (65 knots).
     percentiles : (float, float)
         Low and high percentiles matched by the linear method (default 5 and 95).
     exclude : iterable of int or BadSectionReport, optional
@@ -138,7 +138,7 @@ def deflicker(stack, *, window=31, method="linear", percentiles=(5.0, 95.0), exc
 
     Notes
     -----
-    Memory: the quantile table (Z x 257 floats) plus ``2 * threads`` sections read at a time;
+    Memory: the quantile table (Z x 65 float32, 260 bytes per section) plus ``2 * threads`` sections read at a time;
     the stack is never held whole unless ``out`` is an array.
 
     Examples
