@@ -142,8 +142,13 @@ def contour_map(labels, thickness=1, *, mode="inner") -> np.ndarray:
     footprint = footprint_disk(int(thickness))
     if labels.ndim == 3:
         footprint = footprint[None]
-    high = ndi.maximum_filter(labels, footprint=footprint, mode="nearest")
-    low = ndi.minimum_filter(labels, footprint=footprint, mode="nearest")
+    ranks = labels
+    if labels.dtype.itemsize == 8 and labels.size and (labels.max() > 2**53
+                                                       or labels.min() < -2**53):
+        # scipy's rank filters go through float64 / int64: compact huge ids first
+        ranks = np.unique(labels, return_inverse=True)[1].reshape(labels.shape)
+    high = ndi.maximum_filter(ranks, footprint=footprint, mode="nearest")
+    low = ndi.minimum_filter(ranks, footprint=footprint, mode="nearest")
     edge = high != low
     return edge & (labels != 0) if mode == "inner" else edge
 
