@@ -201,3 +201,29 @@ def test_array_added_to_a_format_2_store_stays_format_2(tmp_path):
         assert (store / "labels" / ".zarray").exists()
         with open_volume(f"{store}/labels") as vol:
             assert (vol[...] == 6).all()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.parametrize("target", list(TARGETS))
+def test_killed_writer_keeps_previous_volume(tmp_path, target):
+    """A process that dies mid-write (no exception handler, no cleanup runs) leaves the
+    previous volume readable and whole; its leftovers never stand under the final name."""
+    rel, fmt = TARGETS[target]
+    path = str(tmp_path / rel)
+    previous = np.arange(8 * 6 * 5, dtype=np.uint16).reshape(8, 6, 5)
+    write_volume(path, previous, format=fmt, sampling=(40, 4, 4))
+    pid = os.fork()
+    if pid == 0:  # the writer: half a volume, then killed
+        try:
+            vol = create_volume(path, (8, 6, 5), np.uint16, format=fmt)
+            vol[:4] = 7
+        finally:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 1
+    with open_volume(path) as old:
+        np.testing.assert_array_equal(old[...], previous)
+        assert old.sampling == (40, 4, 4)
+    write_volume(path, previous + 1, format=fmt)  # the leftovers do not block a new write
+    with open_volume(path) as new:
+        np.testing.assert_array_equal(new[...], previous + 1)
