@@ -124,6 +124,13 @@ def test_prepare_training_set_crops_and_pads(tmp_path, rng):
     np.testing.assert_array_equal(data["membrane"], membrane)
     np.testing.assert_array_equal(data["mask"], (kept != 0) & ~membrane)
     assert json.loads(attrs["offsets"])[2] == [2, 15, 25]
+    # no margin: the crop's edge cuts along the foreground, contours stay those of the section
+    out = prepare_training_set(raw, labels, tmp_path / "tight.h5", thickness=2,
+                               **{**kw, "margin": 0})
+    data, _ = check_format(out, (4, 20, 20))
+    full = contour_map(labels * np.isin(labels, [1, 2]), 2)
+    np.testing.assert_array_equal(data["membrane"], full[:, 20:40, 30:50])
+    assert data["membrane"][:, 0].all()  # the box's first row is the labels' edge
     # padded to a given size, reflecting raw and targets alike
     out = prepare_training_set(raw, labels, tmp_path / "gt64.h5", size=(40, 36), **kw)
     data, _ = check_format(out, (4, 40, 36))

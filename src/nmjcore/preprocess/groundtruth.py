@@ -16,6 +16,7 @@ the sections came from.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Mapping
@@ -29,8 +30,8 @@ from ._sections import Sections, progress_bar
 from .padding import pad_to
 
 __all__ = ["bounding_box", "contour_map", "drop_labels", "footprint_disk",
-           "prepare_training_set", "training_set_from_membrane", "training_set_from_phantom",
-           "write_training_set"]
+           "prepare_training_set", "training_set_file", "training_set_from_membrane",
+           "training_set_from_phantom", "write_training_set"]
 
 DATASETS = ("raw", "mask", "membrane")
 
@@ -96,6 +97,14 @@ def drop_labels(labels, drop=(), *, classes: Mapping | None = None, drop_classes
     return out
 
 
+def _check_contour_options(thickness, mode, mode_name: str = "mode") -> None:
+    if isinstance(thickness, bool) or not isinstance(thickness, (int, np.integer)) \
+            or thickness < 1:
+        raise ValueError(f"thickness: expected an int >= 1, got {thickness!r}")
+    if mode not in ("inner", "both"):
+        raise ValueError(f"{mode_name}: expected 'inner' or 'both', got {mode!r}")
+
+
 def contour_map(labels, thickness=1, *, mode="inner") -> np.ndarray:
     """Label boundaries of a given thickness, section by section (bool).
 
@@ -134,11 +143,7 @@ def contour_map(labels, thickness=1, *, mode="inner") -> np.ndarray:
         raise TypeError(f"labels: expected an integer array, got dtype {labels.dtype}")
     if labels.ndim not in (2, 3):
         raise ValueError(f"labels: expected a 2D or 3D array, got shape {labels.shape}")
-    if isinstance(thickness, bool) or not isinstance(thickness, (int, np.integer)) \
-            or thickness < 1:
-        raise ValueError(f"thickness: expected an int >= 1, got {thickness!r}")
-    if mode not in ("inner", "both"):
-        raise ValueError(f"mode: expected 'inner' or 'both', got {mode!r}")
+    _check_contour_options(thickness, mode)
     footprint = footprint_disk(int(thickness))
     if labels.ndim == 3:
         footprint = footprint[None]
@@ -168,35 +173,55 @@ def bounding_box(mask, margin=0) -> tuple[slice, ...]:
     return tuple(out)
 
 
+@contextlib.contextmanager
+def training_set_file(path, shape, *, sampling, attrs: Mapping | None = None):
+    """An HDF5 training set being written: yields the open file with empty ``raw``, ``mask``
+    and ``membrane`` datasets of ``shape`` (uint8, one section per chunk); the file appears
+    under ``path`` only when the block completes."""
+    import h5py
+
+    shape = tuple(int(s) for s in shape)
+    if len(shape) != 3 or 0 in shape:
+        raise ValueError(f"raw: expected a non-empty (Z, Y, X) stack, got shape {shape}")
+    sampling = as_sampling(sampling, 3)
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        for name in DATASETS:
+            f.create_dataset(name, shape=shape, dtype=np.uint8, chunks=(1, *shape[1:]),
+                             compression="gzip", compression_opts=4)
+        f.attrs["resolution_nm"] = np.asarray(sampling, np.float64)
+        for key, value in (attrs or {}).items():
+            f.attrs[key] = value
+        yield f
+
+
 def write_training_set(path, raw, mask, membrane, *, sampling, attrs: Mapping | None = None):
     """Write a training set (see the module notes) atomically; returns the path.
 
     ``raw``, ``mask``, ``membrane``: (Z, Y, X) arrays of one shape; ``raw`` must be uint8,
     ``mask`` and ``membrane`` hold 0/1 (bool or integer).
     """
-    import h5py
-
     arrays = {"raw": np.asarray(raw), "mask": np.asarray(mask), "membrane": np.asarray(membrane)}
     shape = arrays["raw"].shape
     if arrays["raw"].dtype != np.uint8:
         raise TypeError(f"raw: expected uint8, got {arrays['raw'].dtype}")
-    if len(shape) != 3 or 0 in shape:
-        raise ValueError(f"raw: expected a non-empty (Z, Y, X) stack, got shape {shape}")
     for name in ("mask", "membrane"):
         a = arrays[name]
         if a.shape != shape:
             raise ValueError(f"{name}: expected shape {shape} (that of raw), got {a.shape}")
         if a.dtype.kind not in "biu" or (a.size and (a.min() < 0 or a.max() > 1)):
             raise ValueError(f"{name}: expected 0/1 values")
-    sampling = as_sampling(sampling, 3)
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+    with training_set_file(path, shape, sampling=sampling, attrs=attrs) as f:
         for name in DATASETS:
-            f.create_dataset(name, data=arrays[name].astype(np.uint8, copy=False),
-                             chunks=(1, *shape[1:]), compression="gzip", compression_opts=4)
-        f.attrs["resolution_nm"] = np.asarray(sampling, np.float64)
-        for key, value in (attrs or {}).items():
-            f.attrs[key] = value
+            f[name][...] = arrays[name].astype(np.uint8, copy=False)
     return path
+
+
+def _kept(labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    return np.where(np.isin(labels, ids), 0, labels) if ids.size else labels
+
+
+def _grow(box, by: int, shape):
+    return tuple(slice(max(0, b.start - by), min(n, b.stop + by)) for b, n in zip(box, shape))
 
 
 def prepare_training_set(raw, labels, path, *, sampling=None, drop=(), classes=None,
@@ -207,7 +232,7 @@ def prepare_training_set(raw, labels, path, *, sampling=None, drop=(), classes=N
     Steps: drop unwanted ids/classes; the rest merge into one foreground; contours of
     ``thickness`` (:func:`contour_map`) are the ``membrane``; the foreground minus the contours
     is the ``mask`` (interior); the sections are cropped to the bounding box of the foreground
-    plus ``margin`` px, padded to a common size, and written with :func:`write_training_set`.
+    plus ``margin`` px, padded to a common size, and written with :func:`training_set_file`.
 
     Parameters
     ----------
@@ -220,7 +245,8 @@ def prepare_training_set(raw, labels, path, *, sampling=None, drop=(), classes=N
     drop, classes, drop_classes
         As in :func:`drop_labels`.
     thickness, contour_mode
-        As ``thickness`` and ``mode`` of :func:`contour_map`.
+        As ``thickness`` and ``mode`` of :func:`contour_map`; contours are those of the whole
+        section (a crop's edge is not a boundary).
     margin : int >= 0
         Pixels kept around the foreground's bounding box.
     crop : {"volume", "section", "none"}
@@ -238,11 +264,17 @@ def prepare_training_set(raw, labels, path, *, sampling=None, drop=(), classes=N
     -------
     path : the written file. Its attribute ``offsets`` ((Z, 3) int64 as JSON) gives, per
     section, the global (z, y, x) of the crop's first pixel (before padding).
+
+    Notes
+    -----
+    Two passes over the labels, one section at a time (bounding boxes, then the maps), so
+    memory holds a few sections whatever the stack's size.
     """
     if crop not in ("volume", "section", "none"):
         raise ValueError(f"crop: expected 'volume', 'section' or 'none', got {crop!r}")
     if isinstance(margin, bool) or not isinstance(margin, (int, np.integer)) or margin < 0:
         raise ValueError(f"margin: expected an int >= 0, got {margin!r}")
+    _check_contour_options(thickness, contour_mode, "contour_mode")
     ids = dropped_ids(drop, classes=classes, drop_classes=drop_classes)
     with Sections(raw, "raw", dtypes=(np.dtype(np.uint8),)) as images, \
             Sections(labels, "labels") as segmentation:
@@ -255,42 +287,43 @@ def prepare_training_set(raw, labels, path, *, sampling=None, drop=(), classes=N
         if sampling is None:
             raise ValueError("sampling: raw has no voxel size; pass sampling=(z, y, x) nm")
         n, ny, nx = images.shape
-        boxes, has_foreground = [], []
-        with progress_bar(n, "ground truth", progress) as bar:
-            sections = []
-            for z in range(n):
-                kept = segmentation[z]
-                if ids.size:
-                    kept = np.where(np.isin(kept, ids), 0, kept)
-                membrane = contour_map(kept, thickness, mode=contour_mode)
-                mask = (kept != 0) & ~membrane
-                box = bounding_box(kept != 0, margin) if crop != "none" else \
-                    (slice(0, ny), slice(0, nx))
-                sections.append((z, mask, membrane))
-                boxes.append(box)
-                has_foreground.append(bool(mask.any() or membrane.any()))
-                bar.update(1)
+        whole = (slice(0, ny), slice(0, nx))
+        boxes, filled = [], []
+        if crop == "none":
+            boxes = [whole] * n
+        else:
+            with progress_bar(n, "ground truth: boxes", progress) as bar:
+                for z in range(n):
+                    foreground = _kept(segmentation[z], ids) != 0
+                    boxes.append(bounding_box(foreground, margin))
+                    filled.append(bool(foreground.any()))
+                    bar.update(1)
         if crop == "volume":
-            filled = [b for b, f in zip(boxes, has_foreground) if f] or boxes
-            y0, y1 = min(b[0].start for b in filled), max(b[0].stop for b in filled)
-            x0, x1 = min(b[1].start for b in filled), max(b[1].stop for b in filled)
-            boxes = [(slice(y0, y1), slice(x0, x1))] * n
+            boxes_in = [b for b, f in zip(boxes, filled) if f] or [whole]
+            box = (slice(min(b[0].start for b in boxes_in), max(b[0].stop for b in boxes_in)),
+                   slice(min(b[1].start for b in boxes_in), max(b[1].stop for b in boxes_in)))
+            boxes = [box] * n
         height = max(b[0].stop - b[0].start for b in boxes)
         width = max(b[1].stop - b[1].start for b in boxes)
         target = (height, width) if size is None else tuple(int(s) for s in size)
-        out = {name: np.empty((n, *target), np.uint8) for name in DATASETS}
-        offsets = np.empty((n, 3), np.int64)
-        for (z, mask, membrane), box in zip(sections, boxes):
-            for name, section in (("raw", images[z]), ("mask", mask), ("membrane", membrane)):
-                cropped = section[box].astype(np.uint8, copy=False)
-                padded, _ = pad_to(cropped, target, mode=pad_mode)
-                out[name][z] = padded
-            offsets[z] = (z, box[0].start, box[1].start)
-    source = raw if isinstance(raw, (str, os.PathLike)) else type(raw).__name__
-    return write_training_set(path, out["raw"], out["mask"], out["membrane"],
-                              sampling=sampling,
-                              attrs={"source": str(source),
-                                     "offsets": json.dumps(offsets.tolist())})
+        offsets = [[z, b[0].start, b[1].start] for z, b in enumerate(boxes)]
+        source = raw if isinstance(raw, (str, os.PathLike)) else type(raw).__name__
+        attrs = {"source": str(source), "offsets": json.dumps(offsets)}
+        with training_set_file(path, (n, *target), sampling=sampling, attrs=attrs) as f, \
+                progress_bar(n, "ground truth: maps", progress) as bar:
+            for z, box in enumerate(boxes):
+                grown = _grow(box, int(thickness), (ny, nx))
+                kept = _kept(segmentation[(z, *grown)], ids)
+                inner = tuple(slice(b.start - g.start, b.stop - g.start)
+                              for b, g in zip(box, grown))
+                membrane = contour_map(kept, thickness, mode=contour_mode)[inner]
+                mask = (kept[inner] != 0) & ~membrane
+                for name, section in (("raw", images[(z, *box)]), ("mask", mask),
+                                      ("membrane", membrane)):
+                    f[name][z] = pad_to(section.astype(np.uint8, copy=False), target,
+                                        mode=pad_mode)[0]
+                bar.update(1)
+    return path
 
 
 def training_set_from_phantom(path, phantom=None, *, drop_bad_sections=True, thickness=1,
