@@ -30,7 +30,8 @@ def test_finds_every_bad_section_of_the_phantom(seed):
 
 
 def test_no_false_positives_on_a_clean_misaligned_stack():
-    p = phantom(SHAPE, n_axons=24, seed=8, n_bad=0, jump_probability=0.15, flicker=0.1)
+    # strong flicker: a few sections clip part of their bright axoplasm, and are still good
+    p = phantom(SHAPE, n_axons=24, seed=8, n_bad=0, jump_probability=0.15, flicker=0.15)
     assert np.any(np.diff(p.section_shifts, axis=0))  # several steps
     report = detect_bad_sections(p.raw)
     assert report.bad == () and report.kinds == {}
@@ -50,7 +51,7 @@ def test_scores_follow_their_definitions():
     base = rng.integers(50, 200, (64, 64)).astype(np.float64)
     stack = np.stack([np.roll(base, z // 3, axis=1) for z in range(12)]).astype(np.uint8)
     stack[3] = 128 + (stack[3].astype(int) - 128) // 4  # a quarter of the contrast
-    stack[6] = np.where(stack[6] > 120, 255, stack[6])  # clipped
+    stack[6] = np.where(stack[6] > 100, 255, stack[6])  # clipped
     report = detect_bad_sections(stack, window=5)
     spread = [np.quantile(s, 0.95) - np.quantile(s, 0.05) for s in stack]
     neighbours = [spread[z] for z in (1, 2, 4, 5)]
