@@ -138,6 +138,11 @@ def deflicker(stack, *, window=31, method="linear", percentiles=(5.0, 95.0), exc
 
     Notes
     -----
+    What remains is the reference's own noise: the median of ``window - 1`` neighbours. On
+    the phantom (flicker 0.1, window 31, bad sections excluded) the spread over sections of
+    the per-section mean drops to 0.21-0.25 of the input's and that of the per-section
+    standard deviation to 0.22-0.45 (the tests hold it to 0.35 and 0.6).
+
     Memory: the quantile table (Z x 65 float32, 260 bytes per section) plus ``2 * threads`` sections read at a time;
     the stack is never held whole unless ``out`` is an array.
 
