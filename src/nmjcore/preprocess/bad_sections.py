@@ -101,28 +101,34 @@ def _check_threshold(value, name: str, low=0.0, high=math.inf) -> float:
     return value
 
 
+class _Shifts:
+    """The relative shifts tried when two reduced sections are compared."""
+
+    def __init__(self, shape, max_shift: int):
+        self.fft_shape = tuple(scipy.fft.next_fast_len(m + max_shift, real=True) for m in shape)
+        shifts = np.r_[0:max_shift + 1, -max_shift:0]
+        self.rows = shifts % self.fft_shape[0]
+        self.cols = shifts % self.fft_shape[1]
+        self.overlap = np.outer(shape[0] - np.abs(shifts), shape[1] - np.abs(shifts))
+
+
 class _Reduced:
     """A section reduced to block means, normalised, with its spectrum for shifted
     correlations."""
 
-    def __init__(self, coarse: np.ndarray, fft_shape, max_shift: int):
+    def __init__(self, coarse: np.ndarray, shifts: _Shifts):
         coarse = coarse - coarse.mean()
         std = coarse.std()
         self.image = coarse / std if std > 0 else coarse
-        self.spectrum = scipy.fft.rfft2(self.image, s=fft_shape)
-        self.fft_shape, self.max_shift = fft_shape, max_shift
+        self.spectrum = scipy.fft.rfft2(self.image, s=shifts.fft_shape)
+        self.shifts = shifts
 
     def distance(self, other: _Reduced) -> float:
-        """``1 - r`` for the best overlap-normalised correlation ``r`` over shifts of at most
-        ``max_shift`` reduced pixels along y and x (a misaligned pair is compared aligned)."""
-        corr = scipy.fft.irfft2(self.spectrum * np.conj(other.spectrum), s=self.fft_shape)
-        s = self.max_shift
-        ny, nx = self.image.shape
-        rows = np.r_[0:s + 1, -s:0] % self.fft_shape[0]
-        cols = np.r_[0:s + 1, -s:0] % self.fft_shape[1]
-        shifts = np.r_[0:s + 1, -s:0]
-        overlap = np.outer(ny - np.abs(shifts), nx - np.abs(shifts))
-        return 1.0 - float((corr[np.ix_(rows, cols)] / overlap).max())
+        """``1 - r`` for the best overlap-normalised correlation ``r`` over the shifts (a
+        misaligned pair is compared aligned). Zero padding keeps the shifts from wrapping."""
+        s = self.shifts
+        corr = scipy.fft.irfft2(self.spectrum * np.conj(other.spectrum), s=s.fft_shape)
+        return 1.0 - float((corr[np.ix_(s.rows, s.cols)] / s.overlap).max())
 
 
 def _discontinuity(distances: np.ndarray, good: np.ndarray) -> np.ndarray:
@@ -209,26 +215,31 @@ def detect_bad_sections(stack, *, window=15, blank_contrast=0.1, low_contrast=0.
         recent: deque = deque(maxlen=REACH)  # the last reduced sections, newest first
         block = max(1, -(-max(ny, nx) // int(size)))
         coarse_shape = (-(-ny // block), -(-nx // block))
-        max_shift = int(MAX_SHIFT * min(coarse_shape))
-        fft_shape = tuple(scipy.fft.next_fast_len(n + max_shift, real=True)
-                          for n in coarse_shape)
+        shifts = _Shifts(coarse_shape, int(MAX_SHIFT * min(coarse_shape)))
 
         def one(section):
             counts = histogram(section)
             coarse = np.empty(coarse_shape, np.float32)
             _kernels.block_mean(section, block, coarse)
             return quantiles(counts), (counts[0] + counts[top]) / counts.sum(), \
-                _Reduced(coarse, fft_shape, max_shift)
+                _Reduced(coarse, shifts)
 
         with progress_bar(n, "bad sections", progress) as bar:
             for z0, chunk in sections.blocks(block_depth(workers.threads)):
-                for i, (q, share, coarse) in enumerate(workers.map(lambda i: one(chunk[i]),
-                                                                   len(chunk))):
-                    z = z0 + i
-                    table[z], clipped_share[z] = q, share
-                    for k, previous in enumerate(recent):
-                        distances[z, k] = coarse.distance(previous)
-                    recent.appendleft(coarse)
+                results = workers.map(lambda i: one(chunk[i]), len(chunk))
+                history = [*reversed(recent), *(r[2] for r in results)]  # oldest first
+                first = len(recent)
+
+                def compare(i):
+                    j = first + i
+                    return [history[j].distance(history[j - k])
+                            for k in range(1, min(REACH, j) + 1)]
+
+                for i, ((q, share, reduced), row) in enumerate(
+                        zip(results, workers.map(compare, len(chunk)))):
+                    table[z0 + i], clipped_share[z0 + i] = q, share
+                    distances[z0 + i, :len(row)] = row
+                    recent.appendleft(reduced)
                 bar.update(len(chunk))
 
     spread = _interp_quantile(table, 0.95) - _interp_quantile(table, 0.05)
