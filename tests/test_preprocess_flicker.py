@@ -154,6 +154,11 @@ def test_writes_into_a_given_array():
     target = np.zeros_like(stack)
     assert deflicker(stack, window=3, out=target) is target
     np.testing.assert_array_equal(target, stack)  # identical sections: nothing to change
+    flickering = (stack * np.array([1.0, 0.5, 1.0, 1.0, 1.0])[:, None, None]).astype(np.uint8)
+    expected = deflicker(flickering, window=3)
+    assert deflicker(flickering, window=3, out=flickering) is flickering  # in place
+    np.testing.assert_array_equal(flickering, expected)
+    np.testing.assert_array_equal(expected[1], stack[1])
 
 
 def test_edge_cases():
