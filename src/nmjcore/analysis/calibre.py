@@ -81,31 +81,34 @@ def _start(axons, axon_id, box, contact_vox):
 
 
 def _centreline(axons, axon_id, box, contact_nm, sampling, length):
-    """Centroids (nm) of the axon's pieces, section by section away from the contact, each the
-    piece overlapping the previous one most, until ``length`` nm of centreline or the axon ends.
+    """Centroids (nm) of the axon's pieces, section by section away from the contact, until
+    ``length`` nm of centreline or the axon ends.
 
-    Returns (points (K, 3) nm, arc length from the first piece, the one touching the fibre
-    (K,), piece area (K,) nm²).
+    Each next piece is the one overlapping the current piece most (so a branch elsewhere does
+    not pull the line). Where none overlaps, the sections are misaligned (a jump of the whole
+    section, as serial sections have): the piece with the nearest centroid is taken, and the
+    jump is taken out of the *aligned* centroids, which give arc lengths and directions.
+
+    Returns (points (K, 3) nm as found in the volume, aligned points (K, 3) nm, arc length
+    (K,) nm from the first piece, the one touching the fibre, piece area (K,) nm²).
     """
+    empty = np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0), np.zeros(0)
     sampling = np.asarray(sampling)
-    contact_vox = np.asarray(contact_nm) / sampling
-    start = _start(axons, axon_id, box, contact_vox)
+    start = _start(axons, axon_id, box, np.asarray(contact_nm) / sampling)
     if start is None:
-        return np.zeros((0, 3)), np.zeros(0), np.zeros(0)
+        return empty
     z, mask, step = start
     _, ys, xs = box
-    points, areas = [], []
+    points, aligned, areas = [], [], []
+    shift = np.zeros(3)
     travelled = 0.0
-    previous = None
-    arc = []
     while True:
         iy, ix = np.nonzero(mask)
         p = np.array([z, iy.mean() + ys.start, ix.mean() + xs.start]) * sampling
-        if previous is not None:
-            travelled += float(np.linalg.norm(p - previous))
-        previous = p
+        if aligned:
+            travelled += float(np.linalg.norm(p + shift - aligned[-1]))
         points.append(p)
-        arc.append(travelled)
+        aligned.append(p + shift)
         areas.append(len(iy) * sampling[1] * sampling[2])
         z += step
         if travelled > length or not 0 <= z < axons.shape[0]:
@@ -115,10 +118,23 @@ def _centreline(axons, axon_id, box, contact_nm, sampling, length):
             break
         overlap = np.bincount(pieces[mask], minlength=n + 1)
         overlap[0] = 0
-        if overlap.max() == 0:
-            break
-        mask = pieces == int(np.argmax(overlap))
-    return np.array(points), np.array(arc), np.array(areas)
+        if overlap.max() > 0:
+            mask = pieces == int(np.argmax(overlap))
+            continue
+        centres = np.array(ndimage.center_of_mass(np.ones_like(pieces), pieces,
+                                                  range(1, n + 1))).reshape(n, 2)
+        here = np.array([iy.mean(), ix.mean()])
+        k = int(np.argmin(((centres - here) ** 2).sum(axis=1)))
+        mask = pieces == k + 1
+        shift[1:] += (here - centres[k]) * sampling[1:]
+    points, aligned = np.array(points), np.array(aligned)
+    return points, aligned, _arc(aligned), np.array(areas)
+
+
+def _arc(points):
+    points = np.asarray(points)
+    steps = np.linalg.norm(np.diff(points, axis=0), axis=1)
+    return np.concatenate([[0.0], np.cumsum(steps)])
 
 
 def _direction(points, arc, at, window):
@@ -210,8 +226,8 @@ def calibre(axons, sampling, fibres, *, n_points=5, offset=2.0, spacing=0.5, win
                                "min_width_min_um", "n_points")}
     for k, (axon_id, fibre_id) in enumerate(tqdm(pair_ids, desc="calibre", disable=not progress,
                                                  leave=False)):
-        line, arc, areas = _centreline(axons, axon_id, boxes[axon_id], centroid[k], sampling,
-                                       length)
+        found, line, arc, areas = _centreline(axons, axon_id, boxes[axon_id], centroid[k],
+                                              sampling, length)
 
         def measure(position, s, area_nm2):
             direction = _direction(line, arc, s, window)
@@ -222,9 +238,11 @@ def calibre(axons, sampling, fibres, *, n_points=5, offset=2.0, spacing=0.5, win
         positions = np.full((n_points, 3), np.nan)
         for i, s in enumerate(at):
             if len(arc) >= 2 and arc[0] <= s <= arc[-1]:
+                nearest = int(np.argmin(np.abs(arc - s)))
                 positions[i] = [np.interp(s, arc, line[:, c]) for c in range(3)]
+                positions[i] += found[nearest] - line[nearest]  # back into the volume
                 diameters[i], widths[i] = measure(positions[i], s, np.interp(s, arc, areas))
-        dense = [measure(line[j], arc[j], areas[j]) for j in
+        dense = [measure(found[j], arc[j], areas[j]) for j in
                  np.flatnonzero((arc >= at[0]) & (arc <= at[-1]))] if len(arc) >= 2 else []
         dense = np.array(dense).reshape(-1, 2)
         for i in range(n_points):
