@@ -13,14 +13,15 @@ def grid_nm(shape, sampling):
 def cylinder(shape, sampling, radius_nm, *, centre_nm=None, direction=(1.0, 0.0, 0.0)):
     """Boolean voxels within ``radius_nm`` of the line through ``centre_nm`` (default: the
     volume's centre) along ``direction`` (z, y, x)."""
-    z, y, x = grid_nm(shape, sampling)
     if centre_nm is None:
         centre_nm = [0.5 * (n - 1) * s for n, s in zip(shape, sampling)]
     d = np.asarray(direction, dtype=np.float64)
     d /= np.linalg.norm(d)
-    p = np.stack([z - centre_nm[0], y - centre_nm[1], x - centre_nm[2]], axis=-1)
-    perp = p - (p @ d)[..., None] * d
-    return np.linalg.norm(perp, axis=-1) <= radius_nm
+    z, y, x = (np.arange(n, dtype=np.float64) * s - c
+               for n, s, c in zip(shape, sampling, centre_nm))
+    z, y, x = z[:, None, None], y[None, :, None], x[None, None, :]
+    along = z * d[0] + y * d[1] + x * d[2]
+    return z * z + y * y + x * x - along * along <= radius_nm ** 2
 
 
 def elliptic_cylinder(shape, sampling, semi_y_nm, semi_x_nm):

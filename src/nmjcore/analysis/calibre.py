@@ -85,9 +85,10 @@ def _centreline(axons, axon_id, box, contact_nm, sampling, length):
     ``length`` nm of centreline or the axon ends.
 
     Each next piece is the one overlapping the current piece most (so a branch elsewhere does
-    not pull the line). Where none overlaps, the sections are misaligned (a jump of the whole
-    section, as serial sections have): the piece with the nearest centroid is taken, and the
-    jump is taken out of the *aligned* centroids, which give arc lengths and directions.
+    not pull the line), or with none overlapping the one with the nearest centroid. A step of
+    more than half the piece's radius is a misaligned section (a jump of the whole section, as
+    serial sections have): it is taken out of the *aligned* centroids, which give arc lengths
+    and directions.
 
     Returns (points (K, 3) nm as found in the volume, aligned points (K, 3) nm, arc length
     (K,) nm from the first piece, the one touching the fibre, piece area (K,) nm²).
@@ -118,15 +119,22 @@ def _centreline(axons, axon_id, box, contact_nm, sampling, length):
             break
         overlap = np.bincount(pieces[mask], minlength=n + 1)
         overlap[0] = 0
-        if overlap.max() > 0:
-            mask = pieces == int(np.argmax(overlap))
-            continue
-        centres = np.array(ndimage.center_of_mass(np.ones_like(pieces), pieces,
-                                                  range(1, n + 1))).reshape(n, 2)
         here = np.array([iy.mean(), ix.mean()])
-        k = int(np.argmin(((centres - here) ** 2).sum(axis=1)))
+        if overlap.max() > 0:
+            k = int(np.argmax(overlap)) - 1
+            jy, jx = np.nonzero(pieces == k + 1)
+            moved = np.array([jy.mean(), jx.mean()])
+        else:
+            centres = np.array(ndimage.center_of_mass(np.ones_like(pieces), pieces,
+                                                      range(1, n + 1))).reshape(n, 2)
+            k = int(np.argmin(((centres - here) ** 2).sum(axis=1)))
+            moved = centres[k]
         mask = pieces == k + 1
-        shift[1:] += (here - centres[k]) * sampling[1:]
+        step_nm = (moved - here) * sampling[1:]
+        # An axon running through the sections moves far less than its radius per section;
+        # a larger step is a misaligned section and is taken out of the aligned line.
+        if np.linalg.norm(step_nm) > 0.5 * np.sqrt(areas[-1] / np.pi):
+            shift[1:] -= step_nm
     points, aligned = np.array(points), np.array(aligned)
     return points, aligned, _arc(aligned), np.array(areas)
 
@@ -191,8 +199,8 @@ def calibre(axons, sampling, fibres, *, n_points=5, offset=2.0, spacing=0.5, win
         caliper width); NaN where the traced axon is shorter than the point's distance.
         ``pairs``: ``axon``, ``fibre``, ``contact_area_um2``, ``diameter_um`` and
         ``min_width_um`` (means over the measured points), ``min_diameter_um`` and
-        ``min_width_min_um`` (minima over every section along the whole stretch, from the first
-        to the last point), ``n_points`` (measured).
+        ``min_width_min_um`` (minima over the points and every section between the first and
+        the last point), ``n_points`` (measured).
 
     Notes
     -----
@@ -244,7 +252,8 @@ def calibre(axons, sampling, fibres, *, n_points=5, offset=2.0, spacing=0.5, win
                 diameters[i], widths[i] = measure(positions[i], s, np.interp(s, arc, areas))
         dense = [measure(found[j], arc[j], areas[j]) for j in
                  np.flatnonzero((arc >= at[0]) & (arc <= at[-1]))] if len(arc) >= 2 else []
-        dense = np.array(dense).reshape(-1, 2)
+        dense = np.concatenate([np.array(dense).reshape(-1, 2),
+                                np.stack([diameters, widths], axis=1)])
         for i in range(n_points):
             for name, value in (("axon", axon_id), ("fibre", fibre_id), ("point", i),
                                 ("distance_um", at[i] / 1e3), ("z_um", positions[i, 0] / 1e3),
