@@ -35,8 +35,7 @@ def heatmap(path, row_ids, column_ids, matrix, *, title="", value_label="", row_
     fig = new_figure(figsize, dpi)
     with style():
         ax = fig.add_subplot(1, 1, 1)
-        colormap = matplotlib.colormaps[cmap].copy()
-        colormap.set_bad("white")
+        colormap = matplotlib.colormaps[cmap].with_extremes(bad="white")
         finite = matrix[np.isfinite(matrix)]
         vmin, vmax = (float(finite.min()), float(finite.max())) if finite.size else (0, 1)
         image = ax.imshow(np.ma.masked_invalid(matrix), cmap=colormap, vmin=vmin, vmax=vmax,
@@ -105,8 +104,9 @@ def regression_scatter(path, x, y, correlation, *, groups=None, group_label="axo
         ax.set_ylabel(ylabel)
         if title:
             ax.set_title(title)
-        ax.legend(loc="lower right", ncol=2 if groups is not None and len(np.unique(
-            np.asarray(groups)[keep])) > 6 else 1, frameon=False)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="lower right", ncol=2 if groups is not None and len(np.unique(
+                np.asarray(groups)[keep])) > 6 else 1, frameon=False)
         fig.tight_layout()
     return save(fig, path)
 
