@@ -182,3 +182,33 @@ def test_phantom_terminals_touch_their_fibres():
     a, b, area = nc.contact_areas(combined, ph.sampling)
     touching = set(a[(a <= offset) & (b > offset)].tolist())
     assert len(touching) >= 4  # terminals rest on the fibres (an axon may leave the field)
+
+
+@pytest.mark.parametrize("dtypes", [(np.uint32, np.uint8), (np.int64, np.uint16),
+                                    (np.uint64, np.uint64)])
+def test_between_two_volumes_equals_one_offset_volume(rng, dtypes):
+    a = rng.integers(0, 7, (9, 15, 13)).astype(dtypes[0])
+    b = (rng.integers(0, 4, a.shape) * (rng.random(a.shape) < 0.4)).astype(dtypes[1])
+    ids_a, ids_b, area, centroid = nc.contact_areas_between(a, b, (40, 16, 16),
+                                                            return_centroids=True)
+    assert ids_a.dtype == a.dtype and ids_b.dtype == b.dtype
+    combined = np.where(b != 0, b.astype(np.int64) + 100, a.astype(np.int64))
+    ra, rb, rarea, rcentroid = nc.contact_areas(combined, (40, 16, 16), return_centroids=True)
+    cross = (ra < 100) & (rb >= 100)
+    assert ids_a.tolist() == ra[cross].tolist() and ids_b.tolist() == (rb[cross] - 100).tolist()
+    np.testing.assert_allclose(area, rarea[cross], rtol=1e-12)
+    np.testing.assert_allclose(centroid, rcentroid[cross], rtol=1e-12)
+    one = nc.contact_areas_between(a, b, (40, 16, 16), threads=1)
+    two = nc.contact_areas_between(a, b, (40, 16, 16), threads=2)
+    for x, y in zip(one, two):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_between_bad_input():
+    a = np.zeros((3, 4, 5), np.uint32)
+    with pytest.raises(ValueError, match="labels_b"):
+        nc.contact_areas_between(a, np.zeros((3, 4, 4), np.uint32))
+    with pytest.raises(ValueError, match="2\\*\\*63"):
+        nc.contact_areas_between(a, np.full(a.shape, 2**63, np.uint64))
+    with pytest.raises(TypeError, match="labels_a"):
+        nc.contact_areas_between(a.astype(float), a)

@@ -5,8 +5,10 @@ own sub-packages (``nmjcore.synth``, ...).
 """
 
 from . import io, ops, synth
-from .ops import connected_components, contact_areas, distance_transform
+from .ops import (connected_components, contact_areas, contact_areas_between,
+                  distance_transform)
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "connected_components", "contact_areas", "distance_transform", "io", "ops", "synth"]
+__all__ = ["__version__", "connected_components", "contact_areas", "contact_areas_between",
+           "distance_transform", "io", "ops", "synth"]

@@ -94,51 +94,43 @@ class Counter {
   std::array<double, 3> sum_{0.0, 0.0, 0.0};
 };
 
-// Faces whose lower voxel lies in sections [z0, z1).
-template <class T>
-void count_slab(const T* label, int64_t nz, int64_t ny, int64_t nx, int64_t z0, int64_t z1,
-                Table& table) {
+// Faces whose lower voxel lies in sections [z0, z1). `get(i)` is the label of voxel i (as
+// uint64, 0 = background); `counts(u, v)` says whether a pair of different labels is wanted.
+template <class Get, class Wanted>
+void count_slab(const Get& get, const Wanted& wanted, int64_t nz, int64_t ny, int64_t nx,
+                int64_t z0, int64_t z1, Table& table) {
   Counter counter(table);
   const int64_t plane = ny * nx;
   for (int64_t z = z0; z < z1; ++z) {
     const double fz = static_cast<double>(z);
     for (int64_t y = 0; y < ny; ++y) {
-      const T* row = label + z * plane + y * nx;
-      const T* down_y = y + 1 < ny ? row + nx : nullptr;
-      const T* down_z = z + 1 < nz ? row + plane : nullptr;
+      const int64_t row = z * plane + y * nx;
+      const bool has_y = y + 1 < ny, has_z = z + 1 < nz;
       const double fy = static_cast<double>(y);
       for (int64_t x = 0; x < nx; ++x) {
-        const T u = row[x];
+        const uint64_t u = get(row + x);
         if (u == 0) continue;
         const double fx = static_cast<double>(x);
         if (x + 1 < nx) {
-          const T v = row[x + 1];
-          if (v != 0 && v != u) counter.add(u, v, 2, fz, fy, fx + 0.5);
+          const uint64_t v = get(row + x + 1);
+          if (v != 0 && v != u && wanted(u, v)) counter.add(u, v, 2, fz, fy, fx + 0.5);
         }
-        if (down_y) {
-          const T v = down_y[x];
-          if (v != 0 && v != u) counter.add(u, v, 1, fz, fy + 0.5, fx);
+        if (has_y) {
+          const uint64_t v = get(row + x + nx);
+          if (v != 0 && v != u && wanted(u, v)) counter.add(u, v, 1, fz, fy + 0.5, fx);
         }
-        if (down_z) {
-          const T v = down_z[x];
-          if (v != 0 && v != u) counter.add(u, v, 0, fz + 0.5, fy, fx);
+        if (has_z) {
+          const uint64_t v = get(row + x + plane);
+          if (v != 0 && v != u && wanted(u, v)) counter.add(u, v, 0, fz + 0.5, fy, fx);
         }
       }
     }
   }
 }
 
-}  // namespace contact_detail
-
-// All touching pairs of a (nz, ny, nx) C-contiguous label volume, sorted by (a, b), a < b.
-// Labels are compared as stored (signed values are cast to uint64 for the ids); 0 is
-// background. A 2D image is (1, ny, nx): it simply has no z faces.
-//   label    input, nz*ny*nx values
-//   threads  worker threads (<= 0: all hardware threads)
-template <class T>
-std::vector<ContactPair> contact_pairs(const T* label, int64_t nz, int64_t ny, int64_t nx,
-                                       int threads) {
-  using namespace contact_detail;
+template <class Get, class Wanted>
+std::vector<ContactPair> count_all(const Get& get, const Wanted& wanted, int64_t nz, int64_t ny,
+                                   int64_t nx, int threads) {
   std::vector<ContactPair> out;
   if (nz <= 0 || ny <= 0 || nx <= 0) return out;
   // Slabs of a few sections: enough of them to balance uneven slabs across the workers.
@@ -148,9 +140,11 @@ std::vector<ContactPair> contact_pairs(const T* label, int64_t nz, int64_t ny, i
   parallel_for(
       0, nz, threads,
       [&](int64_t lo, int64_t hi, int worker) {
-        count_slab<T>(label, nz, ny, nx, lo, hi, tables[worker]);
+        count_slab(get, wanted, nz, ny, nx, lo, hi, tables[worker]);
       },
       grain);
+  // Face centres are half-integers, so their sums are exact in double and the merge order
+  // cannot change them.
   Table& merged = tables[0];
   for (int w = 1; w < workers; ++w) {
     for (const auto& [key, acc] : tables[w]) {
@@ -174,6 +168,42 @@ std::vector<ContactPair> contact_pairs(const T* label, int64_t nz, int64_t ny, i
   std::sort(out.begin(), out.end(), [](const ContactPair& l, const ContactPair& r) {
     return l.a != r.a ? l.a < r.a : l.b < r.b;
   });
+  return out;
+}
+
+constexpr uint64_t kSecond = uint64_t(1) << 63;
+
+}  // namespace contact_detail
+
+// All touching pairs of a (nz, ny, nx) C-contiguous label volume, sorted by (a, b), a < b.
+// Labels are compared as stored (signed values are cast to uint64 for the ids); 0 is
+// background. A 2D image is (1, ny, nx): it simply has no z faces.
+//   label    input, nz*ny*nx values
+//   threads  worker threads (<= 0: all hardware threads)
+template <class T>
+std::vector<ContactPair> contact_pairs(const T* label, int64_t nz, int64_t ny, int64_t nx,
+                                       int threads) {
+  auto get = [label](int64_t i) { return static_cast<uint64_t>(label[i]); };
+  auto every = [](uint64_t, uint64_t) { return true; };
+  return contact_detail::count_all(get, every, nz, ny, nx, threads);
+}
+
+// Pairs between two label volumes of one shape that hold different objects (axons and
+// muscle fibres): a voxel belongs to `second` where second != 0, else to `first`; only faces
+// between a voxel of `first` and one of `second` count. In the result, a is the id in
+// `first` and b the id in `second` (ids below 2^63), sorted by (a, b).
+template <class T, class U>
+std::vector<ContactPair> contact_pairs_between(const T* first, const U* second, int64_t nz,
+                                               int64_t ny, int64_t nx, int threads) {
+  using contact_detail::kSecond;
+  auto get = [first, second](int64_t i) {
+    const uint64_t b = static_cast<uint64_t>(second[i]);
+    return b != 0 ? (b | kSecond) : static_cast<uint64_t>(first[i]);
+  };
+  auto across = [](uint64_t u, uint64_t v) { return ((u ^ v) & kSecond) != 0; };
+  std::vector<ContactPair> out = contact_detail::count_all(get, across, nz, ny, nx, threads);
+  // Keys are stored (smaller, larger): the `first` id is below kSecond, so it is always a.
+  for (ContactPair& p : out) p.b &= ~kSecond;
   return out;
 }
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..ops import contact_areas
+from ..ops import contact_areas_between
 from ..ops._validate import as_integer_image, as_sampling
 from ._table import Table
 
@@ -42,20 +42,15 @@ def contacts(axons, fibres, sampling, *, threads=None) -> Table:
         contact surface), sorted by (axon, fibre).
     """
     axons, fibres, sampling = check_volumes(axons, fibres, sampling)
-    offset = int(axons.max()) if axons.size else 0
-    top = offset + (int(fibres.max()) if fibres.size else 0)
-    dtype = np.uint32 if top < 2**32 else np.uint64
-    combined = np.where(fibres != 0, fibres.astype(dtype) + dtype(offset), axons.astype(dtype))
-    ids_a, ids_b, area, centroid = contact_areas(combined, sampling, return_centroids=True,
-                                                 threads=threads)
-    keep = (ids_a <= offset) & (ids_b > offset)
+    ids_a, ids_b, area, centroid = contact_areas_between(axons, fibres, sampling,
+                                                         return_centroids=True, threads=threads)
     return Table({
-        "axon": ids_a[keep].astype(np.int64),
-        "fibre": (ids_b[keep] - offset).astype(np.int64),
-        "area_um2": area[keep],
-        "z_um": centroid[keep, 0] / 1e3,
-        "y_um": centroid[keep, 1] / 1e3,
-        "x_um": centroid[keep, 2] / 1e3,
+        "axon": ids_a.astype(np.int64),
+        "fibre": ids_b.astype(np.int64),
+        "area_um2": area,
+        "z_um": centroid[:, 0] / 1e3,
+        "y_um": centroid[:, 1] / 1e3,
+        "x_um": centroid[:, 2] / 1e3,
     })
 
 
