@@ -168,6 +168,30 @@ def test_every_analysis_figure_renders(tmp_path, small_analysis):
     assert expected <= names
     assert png_size(tmp_path / "calibre_vs_contact_area.png") == (8 * 60, round(6.5 * 60))
     assert png_size(tmp_path / "section_nerve.png") == (8 * 60, 8 * 60)
-    assert png_size(tmp_path / "axons_3d.png") == (7 * 60, 9 * 60)
+    assert png_size(tmp_path / "axons_3d.png") == (9 * 60, 8 * 60)
     for f in files:
         assert f.stat().st_size > 0
+
+
+def test_animation_frames_match_the_overlay(tmp_path, rng):
+    from nmjcore.viz.animation import _frame, _lookup
+
+    axons = rng.integers(0, 5, (3, 20, 24)).astype(np.uint32)
+    fibres = (rng.integers(0, 3, axons.shape) * (axons == 0)).astype(np.uint32)
+    raw = rng.integers(0, 255, axons.shape).astype(np.uint8)
+    colors, fibre_colors = viz.color_tables(axons, fibres)
+    fast = _frame(raw, axons, fibres, 1, colors, fibre_colors, 0.55, 1.0, None,
+                  (_lookup(colors), _lookup(fibre_colors)))
+    slow = _frame(raw, axons, fibres, 1, colors, fibre_colors, 0.55, 1.0, None, None)
+    # The lookup path rounds once, the overlay path after each layer: at most 1 grey level.
+    assert np.abs(np.asarray(fast).astype(int) - np.asarray(slow)).max() <= 1
+
+
+def test_present_ids(rng):
+    from nmjcore.viz.labels import present_ids
+
+    volume = rng.choice(np.array([0, 3, 7, 90], np.uint32), (5, 6, 7))
+    assert present_ids(volume).tolist() == [3, 7, 90]
+    big = np.array([[0, 2**40, 5]], np.uint64)
+    assert present_ids(big).tolist() == [5, 2**40]
+    assert present_ids(np.zeros((0, 3), np.uint8)).tolist() == []

@@ -80,7 +80,7 @@ class Analysis:
 
 
 def analyse(axons, fibres, sampling, *, n_points=5, offset=2.0, spacing=0.5, window=1.0,
-            confidence=0.95, threads=None, progress=False) -> Analysis:
+            min_area=0.0, confidence=0.95, threads=None, progress=False) -> Analysis:
     """Contacts, territory, calibre and their correlation for a traced volume, in one call.
 
     Parameters
@@ -91,6 +91,9 @@ def analyse(axons, fibres, sampling, *, n_points=5, offset=2.0, spacing=0.5, win
         Voxel size (z, y, x) in nm.
     n_points, offset, spacing, window
         Where the calibre is measured, see :func:`calibre`.
+    min_area : float
+        Contacts smaller than this (µm²) are left out of every table, e.g. an axon grazing a
+        fibre on its way to another; default 0 keeps every touching pair.
     confidence : float
         Level of the regression's confidence band.
     threads : int, optional
@@ -110,6 +113,9 @@ def analyse(axons, fibres, sampling, *, n_points=5, offset=2.0, spacing=0.5, win
     seconds = {}
     t0 = time.perf_counter()
     table = contacts(axons, fibres, sampling, threads=threads)
+    if not (isinstance(min_area, (int, float, np.integer, np.floating)) and min_area >= 0):
+        raise ValueError(f"min_area: expected a number >= 0 (µm²), got {min_area!r}")
+    table = table.select(table["area_um2"] >= min_area)
     seconds["contacts"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     cal = calibre(axons, sampling, fibres, n_points=n_points, offset=offset, spacing=spacing,

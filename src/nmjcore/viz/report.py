@@ -9,7 +9,12 @@ import numpy as np
 from .animation import animate, has_ffmpeg
 from .labels import color_tables, label_figure
 from .mesh import label_meshes, render_3d, write_mesh
-from .plots import group_panels, heatmap, regression_scatter, territory_bars
+from .plots import calibre_profiles, group_panels, heatmap, regression_scatter, territory_bars
+
+
+VIEW_DEPTH_NM = 8000.0  # nerve shown above the highest contact in the 3D view
+VIEW_VOXELS = 700_000
+EXPORT_VOXELS = 2_000_000
 
 
 def _contact_section(analysis):
@@ -41,8 +46,8 @@ def analysis_figures(analysis, folder, *, raw=None, animation=True, view_3d=True
     files.append(regression_scatter(folder / "calibre_vs_contact_area.png", x, y,
                                     analysis.correlation, groups=pairs["axon"],
                                     title="Calibre vs contact area (axon × fibre)", dpi=dpi))
-    files.append(group_panels(folder / "panels_per_axon.png", x, y, pairs["axon"],
-                              group_label="axon", title="Per axon (one point per fibre)"))
+    files.append(calibre_profiles(folder / "panels_per_axon.png", analysis.calibre.points,
+                                  pairs))
     files.append(group_panels(folder / "panels_per_fibre.png", x, y, pairs["fibre"],
                               group_label="fibre", title="Per fibre (one point per axon)"))
     files.append(territory_bars(folder / "territory.png", analysis.territory, dpi=dpi))
@@ -62,8 +67,20 @@ def analysis_figures(analysis, folder, *, raw=None, animation=True, view_3d=True
             files.append(animate(folder / "sections.mp4", analysis.axons, raw,
                                  analysis.fibres, sampling=analysis.sampling))
     if view_3d:
-        meshes = label_meshes(analysis.axons, analysis.sampling)
-        files.append(render_3d(folder / "axons_3d.png", meshes, dpi=dpi))
-        files.append(write_mesh(folder / "axons.ply", meshes))
-        files.append(write_mesh(folder / "axons.obj", meshes))
+        # The view: the last stretch of the nerve onto the muscle, in true proportions.
+        sz = analysis.sampling[0]
+        z0 = max(0, int((np.min(analysis.contacts["z_um"]) * 1e3 - VIEW_DEPTH_NM) / sz)
+                 if len(analysis.contacts) else 0)
+        z1 = min(analysis.axons.shape[0], int(np.max(analysis.contacts["z_um"]) * 1e3 / sz) + 3
+                 if len(analysis.contacts) else analysis.axons.shape[0])
+        axons = analysis.axons[z0:z1]
+        meshes = label_meshes(axons, analysis.sampling, max_voxels=VIEW_VOXELS)
+        fibres = label_meshes(analysis.fibres[z0:z1], analysis.sampling,
+                              max_voxels=VIEW_VOXELS)
+        files.append(render_3d(folder / "axons_3d.png", meshes, fibre_meshes=fibres,
+                               z_offset_um=z0 * sz / 1e3, dpi=dpi,
+                               title="Traced axons onto the muscle fibres"))
+        export = label_meshes(analysis.axons, analysis.sampling, max_voxels=EXPORT_VOXELS)
+        files.append(write_mesh(folder / "axons.ply", export))
+        files.append(write_mesh(folder / "axons.obj", export))
     return files
