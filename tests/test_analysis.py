@@ -228,3 +228,12 @@ def test_analysis_bad_input():
         calibre(axons, (40, 16, 16), axons, spacing=-1.0)
     empty = calibre(axons, (40, 16, 16), axons)
     assert len(empty.points) == 0 and len(empty.pairs) == 0
+
+
+def test_calibre_steps_over_sections_without_the_axon():
+    sampling = (40.0, 16.0, 16.0)
+    mask = cylinder((60, 80, 80), sampling, 250.0)
+    mask[30:32] = False  # two sections where the tracing lost the axon
+    axons, fibres = _on_muscle(mask)
+    result = calibre(axons, sampling, fibres, n_points=5, offset=0.2, spacing=0.4)
+    np.testing.assert_allclose(result.points["diameter_um"], 0.5, rtol=0.04)

@@ -80,7 +80,7 @@ def _start(axons, axon_id, box, contact_vox):
     return z, mask, (-1 if overlap[0] > 0 else 1)
 
 
-def _centreline(axons, axon_id, box, contact_nm, sampling, length):
+def _centreline(axons, axon_id, box, contact_nm, sampling, length, max_gap=3):
     """Centroids (nm) of the axon's pieces, section by section away from the contact, until
     ``length`` nm of centreline or the axon ends.
 
@@ -88,7 +88,8 @@ def _centreline(axons, axon_id, box, contact_nm, sampling, length):
     not pull the line), or with none overlapping the one with the nearest centroid. A step of
     more than half the piece's radius is a misaligned section (a jump of the whole section, as
     serial sections have): it is taken out of the *aligned* centroids, which give arc lengths
-    and directions.
+    and directions. Up to ``max_gap`` sections without the axon (lost by the tracing, or out
+    of the field) are stepped over.
 
     Returns (points (K, 3) nm as found in the volume, aligned points (K, 3) nm, arc length
     (K,) nm from the first piece, the one touching the fibre, piece area (K,) nm²).
@@ -111,12 +112,20 @@ def _centreline(axons, axon_id, box, contact_nm, sampling, length):
         points.append(p)
         aligned.append(p + shift)
         areas.append(len(iy) * sampling[1] * sampling[2])
-        z += step
-        if travelled > length or not 0 <= z < axons.shape[0]:
+        if travelled > length:
             break
-        pieces, n = ndimage.label(axons[z, ys, xs] == axon_id)
-        if n == 0:
+        found = None
+        for hop in range(1, max_gap + 2):  # sections where the trace lost the axon: skip them
+            zz = z + hop * step
+            if not 0 <= zz < axons.shape[0]:
+                break
+            pieces, n = ndimage.label(axons[zz, ys, xs] == axon_id)
+            if n:
+                found = zz, pieces, n
+                break
+        if found is None:
             break
+        z, pieces, n = found
         overlap = np.bincount(pieces[mask], minlength=n + 1)
         overlap[0] = 0
         here = np.array([iy.mean(), ix.mean()])
@@ -207,7 +216,10 @@ def calibre(axons, sampling, fibres, *, n_points=5, offset=2.0, spacing=0.5, win
     Centreline: starting at the section next to the contact, the centroid of the axon's piece
     in each section, following the piece that overlaps the previous one most (so a branch
     elsewhere does not pull it), away from the fibre. The local direction is the principal
-    axis of the centroids within ``window``. Each cross-section is the axon's label sampled
+    axis of the centroids within ``window``. A step of more than half the axon's radius from
+    one section to the next is taken as a misaligned section and removed from the line (not
+    from the measurements); up to 3 sections without the axon are stepped over, and a point
+    falling into them is measured at the nearest section that has it. Each cross-section is the axon's label sampled
     (nearest voxel) on a plane perpendicular to that direction through the centroid, every
     ``step`` nm, keeping the connected piece at the centre. Axons must run through the
     sections (not within one section). Accuracy on digital cylinders: see tests/test_analysis.py
@@ -250,6 +262,10 @@ def calibre(axons, sampling, fibres, *, n_points=5, offset=2.0, spacing=0.5, win
                 positions[i] = [np.interp(s, arc, line[:, c]) for c in range(3)]
                 positions[i] += found[nearest] - line[nearest]  # back into the volume
                 diameters[i], widths[i] = measure(positions[i], s, np.interp(s, arc, areas))
+                if np.isnan(diameters[i]):  # in sections without the axon: the nearest one
+                    positions[i] = found[nearest]
+                    diameters[i], widths[i] = measure(found[nearest], arc[nearest],
+                                                      areas[nearest])
         dense = [measure(found[j], arc[j], areas[j]) for j in
                  np.flatnonzero((arc >= at[0]) & (arc <= at[-1]))] if len(arc) >= 2 else []
         dense = np.concatenate([np.array(dense).reshape(-1, 2),
