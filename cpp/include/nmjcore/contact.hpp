@@ -10,8 +10,8 @@
 // its slab and counts into its own hash table, the tables are merged at the end, and the pairs
 // come out sorted, so the result does not depend on the number of threads. Along every axis,
 // consecutive faces of one pair are common (a terminal resting on a fibre is a run of z faces
-// of one pair along x), so a face is first added to a one-entry cache and the table is touched
-// only when the pair changes.
+// of one pair along x), so a face is first added to a one-entry cache per axis and the table
+// is touched only when the pair changes.
 #pragma once
 
 #include <algorithm>
@@ -99,7 +99,8 @@ class Counter {
 template <class Get, class Wanted>
 void count_slab(const Get& get, const Wanted& wanted, int64_t nz, int64_t ny, int64_t nx,
                 int64_t z0, int64_t z1, Table& table) {
-  Counter counter(table);
+  // One cache per axis: a voxel's x, y and z faces usually belong to different pairs.
+  Counter cx(table), cy(table), cz(table);
   const int64_t plane = ny * nx;
   for (int64_t z = z0; z < z1; ++z) {
     const double fz = static_cast<double>(z);
@@ -113,15 +114,15 @@ void count_slab(const Get& get, const Wanted& wanted, int64_t nz, int64_t ny, in
         const double fx = static_cast<double>(x);
         if (x + 1 < nx) {
           const uint64_t v = get(row + x + 1);
-          if (v != 0 && v != u && wanted(u, v)) counter.add(u, v, 2, fz, fy, fx + 0.5);
+          if (v != 0 && v != u && wanted(u, v)) cx.add(u, v, 2, fz, fy, fx + 0.5);
         }
         if (has_y) {
           const uint64_t v = get(row + x + nx);
-          if (v != 0 && v != u && wanted(u, v)) counter.add(u, v, 1, fz, fy + 0.5, fx);
+          if (v != 0 && v != u && wanted(u, v)) cy.add(u, v, 1, fz, fy + 0.5, fx);
         }
         if (has_z) {
           const uint64_t v = get(row + x + plane);
-          if (v != 0 && v != u && wanted(u, v)) counter.add(u, v, 0, fz + 0.5, fy, fx);
+          if (v != 0 && v != u && wanted(u, v)) cz.add(u, v, 0, fz + 0.5, fy, fx);
         }
       }
     }
