@@ -8,7 +8,8 @@ import pytest
 from scipy import stats
 
 import nmjcore as nc
-from nmjcore.analysis import Table, analyse, calibre, contacts, correlate, correlate_groups, territory
+from nmjcore.analysis import (Table, analyse, calibre, contacts, correlate, correlate_groups,
+                              territory)
 
 from _nmj_volumes import cylinder, elliptic_cylinder, terminals
 

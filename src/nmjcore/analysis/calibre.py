@@ -203,9 +203,10 @@ def calibre(axons, sampling, fibres, *, n_points=5, offset=2.0, spacing=0.5, win
     -------
     Calibre
         ``points``: ``axon``, ``fibre``, ``point``, ``distance_um`` (along the centreline from
-        the axon's section touching the fibre), ``z_um``, ``y_um``, ``x_um``, ``diameter_um`` (area-equivalent,
-        ``2 sqrt(A / pi)`` of the perpendicular cross-section), ``min_width_um`` (its minimum
-        caliper width); NaN where the traced axon is shorter than the point's distance.
+        the axon's section touching the fibre), ``z_um``, ``y_um``, ``x_um``,
+        ``diameter_um`` (area-equivalent, ``2 sqrt(A / pi)`` of the perpendicular
+        cross-section), ``min_width_um`` (its minimum caliper width); NaN where the traced axon
+        is shorter than the point's distance.
         ``pairs``: ``axon``, ``fibre``, ``contact_area_um2``, ``diameter_um`` and
         ``min_width_um`` (means over the measured points), ``min_diameter_um`` and
         ``min_width_min_um`` (minima over the points and every section between the first and
@@ -219,11 +220,15 @@ def calibre(axons, sampling, fibres, *, n_points=5, offset=2.0, spacing=0.5, win
     axis of the centroids within ``window``. A step of more than half the axon's radius from
     one section to the next is taken as a misaligned section and removed from the line (not
     from the measurements); up to 3 sections without the axon are stepped over, and a point
-    falling into them is measured at the nearest section that has it. Each cross-section is the axon's label sampled
-    (nearest voxel) on a plane perpendicular to that direction through the centroid, every
-    ``step`` nm, keeping the connected piece at the centre. Axons must run through the
-    sections (not within one section). Accuracy on digital cylinders: see tests/test_analysis.py
-    (area-equivalent diameter within 4 %, minimum width within one step).
+    falling into them is measured at the nearest section that has it.
+
+    Cross-section: the axon's label sampled (nearest voxel) on a plane perpendicular to the
+    local direction through the centroid, every ``step`` nm, keeping the 4-connected piece at
+    the centre. Axons must run through the sections (not within one section).
+
+    Accuracy on digital cylinders with a radius of >= 10 in-plane voxels, straight or tilted
+    by up to 30 degrees, isotropic or anisotropic sampling (tests/test_analysis.py):
+    area-equivalent diameter within 3 %, minimum width within one ``step`` + 2 %.
     """
     axons, fibres, sampling = check_volumes(axons, fibres, sampling)
     if isinstance(n_points, bool) or not isinstance(n_points, (int, np.integer)) or n_points < 1:

@@ -85,7 +85,8 @@ def write_mesh(path, meshes) -> Path:
     c = np.concatenate(colours) if colours else np.zeros((0, 3), np.uint8)
     with atomic_path(path) as tmp:
         if suffix == ".ply":
-            header = ("ply\nformat binary_little_endian 1.0\ncomment nmjcore label meshes, coordinates in micrometres\n"
+            header = ("ply\nformat binary_little_endian 1.0\n"
+                      "comment nmjcore label meshes, coordinates in micrometres\n"
                       f"element vertex {len(v)}\nproperty float x\nproperty float y\n"
                       "property float z\nproperty uchar red\nproperty uchar green\n"
                       f"property uchar blue\nelement face {len(fc)}\n"

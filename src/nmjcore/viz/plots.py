@@ -117,8 +117,8 @@ def _draw_fit(ax, x, correlation, label=False):
     span = np.ptp(x)
     grid = np.linspace(x.min() - 0.05 * span, x.max() + 0.05 * span, 100)
     fit, low, high = correlation.band(grid)
-    ax.fill_between(grid, low, high, color="tab:red", alpha=0.18, lw=0,
-                    label=f"{100 * correlation.confidence:.0f} % confidence band" if label else None)
+    band_label = f"{100 * correlation.confidence:.0f} % confidence band" if label else None
+    ax.fill_between(grid, low, high, color="tab:red", alpha=0.18, lw=0, label=band_label)
     ax.plot(grid, fit, color="tab:red", lw=2, label="linear regression" if label else None)
 
 

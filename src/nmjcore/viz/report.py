@@ -9,7 +9,8 @@ import numpy as np
 from .animation import animate, has_ffmpeg
 from .labels import color_tables, label_figure
 from .mesh import label_meshes, render_3d, write_mesh
-from .plots import calibre_profiles, group_panels, heatmap, regression_scatter, territory_bars
+from .plots import (calibre_profiles, group_panels, heatmap, regression_scatter,
+                    territory_bars)
 
 
 VIEW_DEPTH_NM = 8000.0  # nerve shown above the highest contact in the 3D view
