@@ -101,45 +101,53 @@ def _centreline(axons, axon_id, box, contact_nm, sampling, length, max_gap=3):
         return empty
     z, mask, step = start
     _, ys, xs = box
+    py, px = np.nonzero(mask)
+    py, px = py + ys.start, px + xs.start  # the current piece, in volume pixels
     points, aligned, areas = [], [], []
     shift = np.zeros(3)
     travelled = 0.0
     while True:
-        iy, ix = np.nonzero(mask)
-        p = np.array([z, iy.mean() + ys.start, ix.mean() + xs.start]) * sampling
+        here = np.array([py.mean(), px.mean()])
+        p = np.array([z, here[0], here[1]]) * sampling
         if aligned:
             travelled += float(np.linalg.norm(p + shift - aligned[-1]))
         points.append(p)
         aligned.append(p + shift)
-        areas.append(len(iy) * sampling[1] * sampling[2])
+        areas.append(len(py) * sampling[1] * sampling[2])
         if travelled > length:
             break
+        # Look near the piece first (cheap), the whole bounding box only when it is not there.
+        margin = max(16, int(np.ptp(py) + np.ptp(px)))
+        near = (slice(max(ys.start, py.min() - margin), min(ys.stop, py.max() + margin + 1)),
+                slice(max(xs.start, px.min() - margin), min(xs.stop, px.max() + margin + 1)))
         found = None
         for hop in range(1, max_gap + 2):  # sections where the trace lost the axon: skip them
             zz = z + hop * step
             if not 0 <= zz < axons.shape[0]:
                 break
-            pieces, n = ndimage.label(axons[zz, ys, xs] == axon_id)
-            if n:
-                found = zz, pieces, n
+            for wy, wx in (near, (ys, xs)):
+                pieces, n = ndimage.label(axons[zz, wy, wx] == axon_id)
+                if n:
+                    found = zz, pieces, n, wy.start, wx.start
+                    break
+            if found:
                 break
         if found is None:
             break
-        z, pieces, n = found
-        overlap = np.bincount(pieces[mask], minlength=n + 1)
+        z, pieces, n, y0, x0 = found
+        inside = ((py >= y0) & (py < y0 + pieces.shape[0]) & (px >= x0)
+                  & (px < x0 + pieces.shape[1]))
+        overlap = np.bincount(pieces[py[inside] - y0, px[inside] - x0], minlength=n + 1)
         overlap[0] = 0
-        here = np.array([iy.mean(), ix.mean()])
         if overlap.max() > 0:
-            k = int(np.argmax(overlap)) - 1
-            jy, jx = np.nonzero(pieces == k + 1)
-            moved = np.array([jy.mean(), jx.mean()])
+            k = int(np.argmax(overlap))
         else:
             centres = np.array(ndimage.center_of_mass(np.ones_like(pieces), pieces,
                                                       range(1, n + 1))).reshape(n, 2)
-            k = int(np.argmin(((centres - here) ** 2).sum(axis=1)))
-            moved = centres[k]
-        mask = pieces == k + 1
-        step_nm = (moved - here) * sampling[1:]
+            k = int(np.argmin(((centres + (y0, x0) - here) ** 2).sum(axis=1))) + 1
+        py, px = np.nonzero(pieces == k)
+        py, px = py + y0, px + x0
+        step_nm = (np.array([py.mean(), px.mean()]) - here) * sampling[1:]
         # An axon running through the sections moves far less than its radius per section;
         # a larger step is a misaligned section and is taken out of the aligned line.
         if np.linalg.norm(step_nm) > 0.5 * np.sqrt(areas[-1] / np.pi):
