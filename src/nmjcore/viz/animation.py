@@ -58,7 +58,8 @@ def _frame(raw, axons, fibres, z, colors, fibre_colors, alpha, scale, sampling, 
     if scale != 1:
         image = image.resize((round(rgb.shape[1] * scale), round(rgb.shape[0] * scale)),
                              Image.Resampling.NEAREST)
-    text = f"z = {z}" if sampling is None else f"z = {z}  ({z * sampling[0] / 1e3:.2f} µm)"
+    # "um": the default bitmap font of Pillow has no µ.
+    text = f"z = {z}" if sampling is None else f"z = {z}  ({z * sampling[0] / 1e3:.2f} um)"
     draw = ImageDraw.Draw(image)
     draw.rectangle([0, 0, 8 + 7 * len(text), 18], fill=(0, 0, 0))
     draw.text((4, 3), text, fill=(255, 255, 255))
