@@ -238,3 +238,17 @@ def test_calibre_steps_over_sections_without_the_axon():
     axons, fibres = _on_muscle(mask)
     result = calibre(axons, sampling, fibres, n_points=5, offset=0.2, spacing=0.4)
     np.testing.assert_allclose(result.points["diameter_um"], 0.5, rtol=0.04)
+
+
+def test_phantom_terminals_grow_with_the_calibre():
+    # The phantom's terminals swell to terminal_spread times the axon's radius and rest on the
+    # fibre, so the contact area grows with the calibre squared (its docstring: about
+    # pi (spread r)^2). Without misalignment and branches the analysis must see that relation.
+    ph = nc.synth.phantom((160, 256, 256), n_axons=12, seed=5, muscle=2, branch_probability=0.0,
+                          jump_probability=0.0, terminal_spread=1.5)
+    result = analyse(ph.axons, ph.muscle, ph.sampling, offset=1.2, spacing=0.3, min_area=0.05)
+    pairs = result.calibre.pairs
+    assert result.correlation.n >= 10
+    assert result.correlation.pearson_r > 0.9 and result.correlation.pearson_p < 1e-3
+    squared = correlate(pairs["diameter_um"] ** 2, pairs["contact_area_um2"])
+    assert squared.pearson_r > 0.95 and squared.slope > 0
