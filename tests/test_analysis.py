@@ -252,3 +252,12 @@ def test_phantom_terminals_grow_with_the_calibre():
     assert result.correlation.pearson_r > 0.9 and result.correlation.pearson_p < 1e-3
     squared = correlate(pairs["diameter_um"] ** 2, pairs["contact_area_um2"])
     assert squared.pearson_r > 0.95 and squared.slope > 0
+
+
+def test_analysis_min_area_leaves_small_contacts_out():
+    axons, fibres, sampling = terminals([200, 150, 250], [0.3, 0.05, 0.5], [1, 2, 2])
+    result = analyse(axons, fibres, sampling, offset=0.4, spacing=0.3, min_area=0.1)
+    assert result.contacts["axon"].tolist() == [1, 3]
+    assert result.calibre.pairs["axon"].tolist() == [1, 3]
+    with pytest.raises(ValueError, match="min_area"):
+        analyse(axons, fibres, sampling, min_area=-1)

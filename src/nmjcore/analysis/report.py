@@ -109,12 +109,13 @@ def analyse(axons, fibres, sampling, *, n_points=5, offset=2.0, spacing=0.5, win
         and per axon and per fibre.
     """
     axons, fibres, sampling = check_volumes(axons, fibres, sampling)
+    if isinstance(min_area, bool) or not (isinstance(min_area, (int, float, np.integer,
+                                                                np.floating)) and min_area >= 0):
+        raise ValueError(f"min_area: expected a number >= 0 (µm²), got {min_area!r}")
     threads = resolve_threads(threads)
     seconds = {}
     t0 = time.perf_counter()
     table = contacts(axons, fibres, sampling, threads=threads)
-    if not (isinstance(min_area, (int, float, np.integer, np.floating)) and min_area >= 0):
-        raise ValueError(f"min_area: expected a number >= 0 (µm²), got {min_area!r}")
     table = table.select(table["area_um2"] >= min_area)
     seconds["contacts"] = time.perf_counter() - t0
     t0 = time.perf_counter()
