@@ -261,3 +261,16 @@ def test_analysis_min_area_leaves_small_contacts_out():
     assert result.calibre.pairs["axon"].tolist() == [1, 3]
     with pytest.raises(ValueError, match="min_area"):
         analyse(axons, fibres, sampling, min_area=-1)
+
+
+@pytest.mark.parametrize("axon_id, dtype", [(7, np.uint16), (7, np.int64), (2**40, np.uint64)])
+def test_calibre_accepts_any_integer_ids(axon_id, dtype):
+    sampling = (40.0, 16.0, 16.0)
+    mask = cylinder((40, 50, 50), sampling, 200.0)
+    axons = (mask * axon_id).astype(dtype)
+    axons[-4:] = 0
+    fibres = np.zeros(axons.shape, bool)
+    fibres[-4:] = True
+    pairs = calibre(axons, sampling, fibres, offset=0.2, spacing=0.2).pairs
+    assert pairs["axon"].tolist() == [axon_id] and pairs["fibre"].tolist() == [1]
+    assert pairs["diameter_um"][0] == pytest.approx(0.4, rel=DIAMETER_RTOL)
