@@ -5,9 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import stats
 
 from ._table import Table
+
+
+def _stats():
+    from scipy import stats  # 0.5-2 s to import: only when statistics are asked for
+
+    return stats
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,7 @@ class Correlation:
         fit = self.predict(x)
         if self.n < 3 or not self.sxx > 0:
             return fit, fit * np.nan, fit * np.nan
-        t = stats.t.ppf(0.5 + self.confidence / 2.0, self.n - 2)
+        t = _stats().t.ppf(0.5 + self.confidence / 2.0, self.n - 2)
         half = t * self.residual_sd * np.sqrt(1.0 / self.n + (x - self.x_mean) ** 2 / self.sxx)
         return fit, fit - half, fit + half
 
@@ -93,6 +98,7 @@ def correlate(x, y, *, confidence=0.95) -> Correlation:
     if n < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
         return Correlation(n, nan, nan, nan, nan, nan, nan, nan, nan, nan, confidence, x_mean,
                            sxx, nan)
+    stats = _stats()
     pearson = stats.pearsonr(x, y)
     spearman = stats.spearmanr(x, y)
     fit = stats.linregress(x, y)
