@@ -4,11 +4,11 @@ The compiled kernels of :mod:`nmjcore.ops` are re-exported here; the stages live
 own sub-packages (``nmjcore.synth``, ...).
 """
 
-from . import io, ops, synth
-from . import preprocess
-from .ops import connected_components, distance_transform
+from . import analysis, io, ops, preprocess, synth, viz
+from .ops import (connected_components, contact_areas, contact_areas_between,
+                  distance_transform)
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "connected_components", "distance_transform", "io", "ops", "synth"]
-__all__ += ["preprocess"]
+__all__ = ["__version__", "connected_components", "contact_areas", "contact_areas_between",
+           "distance_transform", "analysis", "io", "ops", "preprocess", "synth", "viz"]

@@ -5,6 +5,7 @@ Stages import ``ops``; ``ops`` imports only ``nmjcore._core``, NumPy and Numba.
 """
 
 from .components import connected_components
+from .contact import contact_areas, contact_areas_between
 from .distance import distance_transform
 
-__all__ = ["connected_components", "distance_transform"]
+__all__ = ["connected_components", "contact_areas", "contact_areas_between", "distance_transform"]

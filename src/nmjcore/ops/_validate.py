@@ -81,3 +81,9 @@ def as_sampling(sampling, ndim: int, name: str = "sampling") -> tuple[float, ...
 def check_choice(value, name: str, choices: Sequence) -> None:
     if value not in choices:
         raise ValueError(f"{name}: expected one of {list(choices)}, got {value!r}")
+
+
+def check_non_negative_ids(array: np.ndarray, name: str) -> None:
+    """Label ids are >= 0 (checked only for signed dtypes: one pass over the array)."""
+    if array.dtype.kind == "i" and array.size and array.min() < 0:
+        raise ValueError(f"{name}: expected non-negative label ids, found {array.min()}")

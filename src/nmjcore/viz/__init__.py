@@ -1,41 +1,21 @@
-"""Pictures: label images in distinct, stable colours over EM."""
+"""Pictures: label images in distinct, stable colours over EM, analysis figures, animations
+through the sections and 3D views of traced axons.
+
+Figures are drawn with matplotlib on the Agg canvas (no pyplot state) and saved as PNG of
+exactly ``figsize * dpi`` pixels, atomically.
+"""
 
 from __future__ import annotations
 
-import numpy as np
+from .animation import animate, has_ffmpeg
+from .labels import (color_tables, label_figure, overlay, present_ids, save_overlay,
+                     section_rgb)
+from .mesh import label_meshes, render_3d, write_mesh
+from .plots import (calibre_profiles, group_panels, heatmap, regression_scatter,
+                    territory_bars)
+from .report import analysis_figures
 
-from ..io import labels_to_rgb
-
-
-def overlay(image, labels, *, alpha=0.5, colors=None):
-    """Labels coloured (stable colours per id, see :func:`nmjcore.io.labels_to_rgb`) over EM.
-
-    Parameters
-    ----------
-    image : (Y, X) ndarray of uint8
-        The EM section, shown in grey.
-    labels : (Y, X) ndarray of integers
-        0 stays transparent.
-    alpha : float
-        Opacity of the colours, in [0, 1].
-    colors : dict {id: (r, g, b)}, optional
-        A colour table to keep ids stable across pictures.
-
-    Returns
-    -------
-    rgb : (Y, X, 3) ndarray of uint8
-    """
-    image = np.asarray(image)
-    labels = np.asarray(labels)
-    if image.shape != labels.shape or image.ndim != 2:
-        raise ValueError(f"labels: expected the 2D shape of image {image.shape}, got {labels.shape}")
-    if not 0.0 <= alpha <= 1.0:
-        raise ValueError(f"alpha: expected a value in [0, 1], got {alpha}")
-    grey = np.repeat(image.astype(np.float32)[..., None], 3, axis=-1)
-    rgb, _ = labels_to_rgb(labels, colors)
-    inside = (labels != 0)[..., None]
-    blended = np.where(inside, (1 - alpha) * grey + alpha * rgb, grey)
-    return np.clip(blended + 0.5, 0, 255).astype(np.uint8)
-
-
-__all__ = ["overlay"]
+__all__ = ["analysis_figures", "animate", "calibre_profiles", "color_tables", "group_panels",
+           "has_ffmpeg", "heatmap", "label_figure", "label_meshes", "overlay", "present_ids",
+           "regression_scatter", "render_3d", "save_overlay", "section_rgb", "territory_bars",
+           "write_mesh"]
