@@ -270,3 +270,147 @@ def test_hypothesis_against_references(cost, cost_limit):
         check_assignment(cost, row_to_col, col_to_row, total)
         assert limited_objective(cost, row_to_col, cost_limit) == pytest.approx(
             limited_reference(cost, cost_limit), rel=1e-9, abs=1e-9)
+
+
+def random_edges(rng, n_rows, n_cols, per_row, integer=False):
+    """A handful of candidate columns per row (duplicates removed), as in tracking."""
+    rows = np.repeat(np.arange(n_rows), per_row)
+    cols = rng.integers(0, n_cols, rows.size)
+    keep = np.unique(rows * n_cols + cols)
+    rows, cols = keep // n_cols, keep % n_cols
+    costs = rng.integers(0, 5, rows.size).astype(float) if integer else rng.random(rows.size)
+    return rows, cols, costs
+
+
+def dense_of(n_rows, n_cols, rows, cols, costs):
+    dense = np.full((n_rows, n_cols), np.inf)
+    np.minimum.at(dense, (rows, cols), costs)
+    return dense
+
+
+@pytest.mark.parametrize("n_rows, n_cols", [(1, 1), (30, 30), (200, 200), (50, 120), (120, 50),
+                                            (1, 20), (20, 1)])
+@pytest.mark.parametrize("per_row", [1, 3, 8])
+@pytest.mark.parametrize("cost_limit", [0.3, 1.0, 10.0])
+def test_sparse_equals_dense(rng, n_rows, n_cols, per_row, cost_limit):
+    rows, cols, costs = random_edges(rng, n_rows, n_cols, per_row)
+    dense = dense_of(n_rows, n_cols, rows, cols, costs)
+    row_to_col, col_to_row, total = nc.lapjv_sparse(n_rows, n_cols, rows, cols, costs,
+                                                    cost_limit=cost_limit)
+    check_assignment(dense, row_to_col, col_to_row, total)
+    want = nc.lapjv(dense, cost_limit=cost_limit)
+    np.testing.assert_array_equal(row_to_col, want[0])  # unique optimum (continuous costs)
+    assert total == pytest.approx(want[2], rel=1e-12, abs=1e-12)
+    assert limited_objective(dense, row_to_col, cost_limit) == pytest.approx(
+        limited_reference(dense, cost_limit), rel=1e-12)
+
+
+@pytest.mark.parametrize("cost_limit", [2.5, math.inf])
+def test_sparse_integer_ties_equal_dense_optimum(rng, cost_limit):
+    for n_rows, n_cols in [(40, 40), (30, 60), (60, 30)]:
+        rows, cols, costs = random_edges(rng, n_rows, n_cols, 6, integer=True)
+        if math.isinf(cost_limit):  # a perfect matching on its own, at a high cost
+            k = min(n_rows, n_cols)
+            rows = np.concatenate([rows, np.arange(k)])
+            cols = np.concatenate([cols, np.arange(k)])
+            costs = np.concatenate([costs, np.full(k, 4.0)])
+        dense = dense_of(n_rows, n_cols, rows, cols, costs)
+        got = nc.lapjv_sparse(n_rows, n_cols, rows, cols, costs, cost_limit=cost_limit)
+        check_assignment(dense, *got)
+        if math.isinf(cost_limit):
+            assert got[2] == scipy_optimum(dense)[0]
+        else:
+            assert limited_objective(dense, got[0], cost_limit) == pytest.approx(
+                limited_reference(dense, cost_limit))
+
+
+def test_sparse_infeasible_like_dense(rng):
+    seen = set()
+    for _ in range(150):
+        n_rows, n_cols = rng.integers(1, 9, 2)
+        rows, cols, costs = random_edges(rng, n_rows, n_cols, 2)
+        dense = dense_of(n_rows, n_cols, rows, cols, costs)
+        try:
+            want = nc.lapjv(dense)
+        except ValueError:
+            with pytest.raises(ValueError, match="infeasible"):
+                nc.lapjv_sparse(n_rows, n_cols, rows, cols, costs)
+            seen.add("infeasible")
+            continue
+        got = nc.lapjv_sparse(n_rows, n_cols, rows, cols, costs)
+        assert got[2] == pytest.approx(want[2], rel=1e-12)
+        assert got[2] == pytest.approx(scipy_optimum(dense)[0], rel=1e-12)
+        seen.add("feasible")
+    assert seen == {"feasible", "infeasible"}
+
+
+def test_sparse_duplicate_edges_use_the_cheaper(rng):
+    got = nc.lapjv_sparse(2, 2, [0, 0, 1, 1], [0, 0, 1, 0], [5.0, 1.0, 2.0, 0.5])
+    assert got[0].tolist() == [0, 1] and got[2] == 3.0
+
+
+def test_sparse_no_edges():
+    row_to_col, col_to_row, total = nc.lapjv_sparse(3, 4, [], [], [], cost_limit=1.0)
+    assert (row_to_col == -1).all() and (col_to_row == -1).all() and total == 0.0
+    with pytest.raises(ValueError, match="infeasible"):
+        nc.lapjv_sparse(3, 4, [], [], [])
+    assert nc.lapjv_sparse(0, 0, [], [], [])[2] == 0.0
+
+
+def test_sparse_tracking_like(rng):
+    """Two jittered point sets, candidates = the 5 nearest points, as linking builds them."""
+    n = 1500
+    points = rng.random((n, 2)) * 400
+    moved = (points + rng.normal(0, 1.5, points.shape))[rng.permutation(n)]
+    dist = np.sqrt(((points[:, None] - moved[None]) ** 2).sum(-1))
+    cols = np.argsort(dist, axis=1)[:, :5]
+    rows = np.repeat(np.arange(n), 5)
+    costs = dist[rows, cols.ravel()]
+    got = nc.lapjv_sparse(n, n, rows, cols.ravel(), costs, cost_limit=8.0)
+    dense = dense_of(n, n, rows, cols.ravel(), costs)
+    want = nc.lapjv(dense, cost_limit=8.0)
+    np.testing.assert_array_equal(got[0], want[0])
+    assert got[2] == pytest.approx(want[2], rel=1e-12)
+
+
+@pytest.mark.parametrize("args, error, match", [
+    ((2, 2, [0, 1], [0], [1.0, 2.0]), ValueError, "rows, cols, costs: expected arrays of one"),
+    ((2, 2, [0, 2], [0, 1], [1.0, 2.0]), ValueError, r"rows: expected indices in \[0, 2\)"),
+    ((2, 2, [0, 1], [0, -1], [1.0, 2.0]), ValueError, "cols: expected indices"),
+    ((2, 2, [0, 1], [0, 1], [1.0, np.inf]), ValueError, "costs: expected finite"),
+    ((2, 2, [0, 1], [0, 1], [1.0, np.nan]), ValueError, "costs"),
+    ((2, 2, [0.0, 1.0], [0, 1], [1.0, 2.0]), TypeError, "rows: expected an integer"),
+    ((-1, 2, [], [], []), ValueError, "n_rows"),
+    ((2, 2.0, [], [], []), TypeError, "n_cols"),
+    ((2, 2, [[0]], [[0]], [[1.0]]), ValueError, "rows: expected a 1D"),
+])
+def test_sparse_bad_input(args, error, match):
+    with pytest.raises(error, match=match):
+        nc.lapjv_sparse(*args)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 8), st.integers(1, 8), st.data(),
+       st.one_of(st.just(math.inf), st.floats(0.5, 30)))
+def test_hypothesis_sparse_equals_dense(n_rows, n_cols, data, cost_limit):
+    n_edges = data.draw(st.integers(0, n_rows * n_cols * 2))
+    rows = np.array(data.draw(st.lists(st.integers(0, n_rows - 1), min_size=n_edges,
+                                       max_size=n_edges)), dtype=np.int64)
+    cols = np.array(data.draw(st.lists(st.integers(0, n_cols - 1), min_size=n_edges,
+                                       max_size=n_edges)), dtype=np.int64)
+    costs = np.array(data.draw(st.lists(st.integers(0, 10).map(float) | st.floats(0, 20),
+                                        min_size=n_edges, max_size=n_edges)), dtype=float)
+    dense = dense_of(n_rows, n_cols, rows, cols, costs)
+    try:
+        want = nc.lapjv(dense, cost_limit=cost_limit)
+    except ValueError:
+        with pytest.raises(ValueError, match="infeasible"):
+            nc.lapjv_sparse(n_rows, n_cols, rows, cols, costs, cost_limit=cost_limit)
+        return
+    got = nc.lapjv_sparse(n_rows, n_cols, rows, cols, costs, cost_limit=cost_limit)
+    check_assignment(dense, *got)
+    if math.isinf(cost_limit):
+        assert got[2] == pytest.approx(want[2], rel=1e-9, abs=1e-9)
+    else:
+        assert limited_objective(dense, got[0], cost_limit) == pytest.approx(
+            limited_objective(dense, want[0], cost_limit), rel=1e-9, abs=1e-9)
