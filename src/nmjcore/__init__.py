@@ -5,10 +5,11 @@ own sub-packages (``nmjcore.synth``, ...).
 """
 
 from . import io, ops, synth
+from . import metrics
 from .ops import connected_components, distance_transform
 from .ops import lapjv, lapjv_sparse, overlap_table
 
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "connected_components", "distance_transform", "io", "ops", "synth"]
-__all__ += ["lapjv", "lapjv_sparse", "overlap_table"]
+__all__ += ["lapjv", "lapjv_sparse", "metrics", "overlap_table"]
