@@ -7,6 +7,7 @@ namespace {
 
 py::tuple assignment_result(py::array_t<int64_t>& row_to_col, py::array_t<int64_t>& col_to_row,
                             LapStatus status, double total) {
+  if (status == LapStatus::invalid) throw py::value_error("cost: expected no NaN or -inf entries");
   if (status == LapStatus::infeasible) {
     throw py::value_error(
         "cost: infeasible, no assignment of every row (or column) avoids the forbidden "

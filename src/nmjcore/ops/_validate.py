@@ -84,10 +84,7 @@ def check_choice(value, name: str, choices: Sequence) -> None:
 
 
 def as_float_array(value, name: str, allowed_ndim: Sequence[int]) -> np.ndarray:
-    """A C-contiguous, native-endian float32/float64 array; bool and integers become float64.
-
-    NaN and -inf are refused (+inf is left to the caller, where it may mean "forbidden").
-    """
+    """A C-contiguous, native-endian float32/float64 array; bool and integers become float64."""
     array = as_array(value, name)
     if array.dtype.kind in _INTEGER_KINDS:
         array = array.astype(np.float64)
@@ -97,10 +94,7 @@ def as_float_array(value, name: str, allowed_ndim: Sequence[int]) -> np.ndarray:
     check_ndim(array, name, allowed_ndim)
     if not array.dtype.isnative:
         array = array.astype(array.dtype.newbyteorder("="))
-    array = np.ascontiguousarray(array)
-    if np.isnan(array).any() or np.isneginf(array).any():
-        raise ValueError(f"{name}: expected no NaN or -inf entries")
-    return array
+    return np.ascontiguousarray(array)
 
 
 def as_index_array(value, name: str) -> np.ndarray:

@@ -18,7 +18,7 @@ def lapjv(cost, *, cost_limit=math.inf):
     cost : (N, M) array_like of float32 or float64
         ``cost[i, j]`` is the cost of assigning row ``i`` to column ``j``; ``inf`` forbids the
         pair. Square or rectangular; integer and bool matrices are taken as float64. NaN and
-        ``-inf`` are refused.
+        ``-inf`` are refused (checked in the compiled pass that reads the matrix anyway).
     cost_limit : float, default inf
         With ``inf``, every row is assigned if ``N <= M`` (else every column), as
         ``scipy.optimize.linear_sum_assignment`` does, and a matrix whose ``inf`` entries
@@ -112,7 +112,8 @@ def lapjv_sparse(n_rows, n_cols, rows, cols, costs, *, cost_limit=math.inf):
         raise ValueError(f"rows, cols, costs: expected arrays of one length, got {rows.size}, "
                          f"{cols.size}, {weights.size}")
     if not np.isfinite(weights).all():
-        raise ValueError("costs: expected finite values (leave forbidden pairs out)")
+        raise ValueError("costs: expected finite values, no NaN or inf (leave forbidden "
+                         "pairs out)")
     if rows.size and (rows.min() < 0 or rows.max() >= n_rows):
         raise ValueError(f"rows: expected indices in [0, {n_rows})")
     if cols.size and (cols.min() < 0 or cols.max() >= n_cols):
