@@ -414,3 +414,37 @@ def test_hypothesis_sparse_equals_dense(n_rows, n_cols, data, cost_limit):
     else:
         assert limited_objective(dense, got[0], cost_limit) == pytest.approx(
             limited_objective(dense, want[0], cost_limit), rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize("shape", [(40, 40), (25, 60), (60, 25)])
+def test_negative_and_offset_costs(rng, shape):
+    """Similarities as negative costs, and a large offset: the optimum shifts with it."""
+    cost = -rng.random(shape) * 100
+    want = scipy_optimum(cost)[0]
+    assert nc.lapjv(cost)[2] == pytest.approx(want, rel=1e-12)
+    shifted = nc.lapjv(cost + 1e6)
+    assert shifted[2] == pytest.approx(want + 1e6 * min(shape), rel=1e-12)
+    for cost_limit in (-80.0, -20.0, 0.0):
+        total_lap, x_lap, _ = lap.lapjv(cost, extend_cost=True, cost_limit=cost_limit)
+        got = nc.lapjv(cost, cost_limit=cost_limit)
+        np.testing.assert_array_equal(got[0], x_lap)
+        assert got[2] == pytest.approx(total_lap, rel=1e-12)
+
+
+def test_float32_cost_limit_matches_lap(rng):
+    cost = rng.random((70, 50)).astype(np.float32)
+    total_lap, x_lap, y_lap = lap.lapjv(cost.astype(np.float64), extend_cost=True,
+                                        cost_limit=0.4)
+    row_to_col, col_to_row, total = nc.lapjv(cost, cost_limit=0.4)
+    np.testing.assert_array_equal(row_to_col, x_lap)
+    np.testing.assert_array_equal(col_to_row, y_lap)
+    assert total == pytest.approx(total_lap, rel=1e-12)
+
+
+def test_cost_limit_below_every_cost_assigns_nothing(rng):
+    cost = rng.random((10, 12)) + 1.0
+    row_to_col, col_to_row, total = nc.lapjv(cost, cost_limit=0.5)
+    assert (row_to_col == -1).all() and (col_to_row == -1).all() and total == 0.0
+    rows = np.repeat(np.arange(10), 12)
+    cols = np.tile(np.arange(12), 10)
+    assert (nc.lapjv_sparse(10, 12, rows, cols, cost.ravel(), cost_limit=0.5)[0] == -1).all()

@@ -242,3 +242,16 @@ def test_metrics_on_phantom_relabelled_sections():
     assert metrics.erl(per_section, gt, phantom.sampling) == 0.0
     assert metrics.erl(gt, gt, phantom.sampling) > 0.0
     assert metrics.adapted_rand_error(gt, gt) == pytest.approx(0.0, abs=1e-15)
+
+
+@settings(max_examples=40, deadline=None)
+@given(hnp.arrays(np.uint8, st.tuples(st.integers(1, 7), st.integers(1, 4), st.integers(1, 4)),
+                  elements=st.integers(0, 3)), st.data())
+def test_hypothesis_erl_bounded_by_ground_truth(gt, data):
+    """No segmentation beats ground truth, and ids are only names."""
+    seg = data.draw(hnp.arrays(np.uint8, gt.shape, elements=st.integers(0, 3)))
+    best = metrics.erl(gt, gt, 2.0)
+    got = metrics.erl(seg, gt, 2.0)
+    assert 0.0 <= got <= best + 1e-9
+    renamed = np.where(seg > 0, seg.astype(np.int64) * 1000 + 7, 0)
+    assert metrics.erl(renamed, gt, 2.0) == pytest.approx(got)
