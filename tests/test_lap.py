@@ -448,3 +448,11 @@ def test_cost_limit_below_every_cost_assigns_nothing(rng):
     rows = np.repeat(np.arange(10), 12)
     cols = np.tile(np.arange(12), 10)
     assert (nc.lapjv_sparse(10, 12, rows, cols, cost.ravel(), cost_limit=0.5)[0] == -1).all()
+
+
+def test_docstring_examples():
+    import doctest
+
+    from nmjcore.ops import assignment
+
+    assert doctest.testmod(assignment, raise_on_error=False).failed == 0

@@ -255,3 +255,13 @@ def test_hypothesis_erl_bounded_by_ground_truth(gt, data):
     assert 0.0 <= got <= best + 1e-9
     renamed = np.where(seg > 0, seg.astype(np.int64) * 1000 + 7, 0)
     assert metrics.erl(renamed, gt, 2.0) == pytest.approx(got)
+
+
+@pytest.mark.parametrize("module", ["masks", "partition", "runs"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"nmjcore.metrics.{module}")
+    result = doctest.testmod(mod, raise_on_error=False)
+    assert result.attempted > 0 and result.failed == 0

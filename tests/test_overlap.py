@@ -137,3 +137,11 @@ def test_bad_input(a, b, error, match):
 def test_hypothesis(a, data):
     b = data.draw(hnp.arrays(np.uint16, a.shape, elements=st.integers(0, 3)))
     check(a, b)
+
+
+def test_docstring_examples():
+    import doctest
+
+    from nmjcore.ops import overlap
+
+    assert doctest.testmod(overlap, raise_on_error=False).failed == 0
