@@ -22,9 +22,9 @@ def contingency(seg, gt, ignore_labels=(), threads=None):
 
 
 def _marginal(ids, counts):
-    """Summed counts per distinct id."""
+    """Summed counts per distinct id, and each table entry's index into them."""
     _, inverse = np.unique(ids, return_inverse=True)
-    return np.bincount(inverse, weights=counts)
+    return np.bincount(inverse, weights=counts), inverse
 
 
 def voi(seg, gt, *, ignore_labels=(), threads=None):
@@ -66,10 +66,9 @@ def voi(seg, gt, *, ignore_labels=(), threads=None):
     if total == 0:
         return 0.0, 0.0
     p = counts / total
-    _, gt_index = np.unique(ids_gt, return_inverse=True)
-    _, seg_index = np.unique(ids_seg, return_inverse=True)
-    p_gt = np.bincount(gt_index, weights=p)[gt_index]
-    p_seg = np.bincount(seg_index, weights=p)[seg_index]
+    p_gt, gt_index = _marginal(ids_gt, p)
+    p_seg, seg_index = _marginal(ids_seg, p)
+    p_gt, p_seg = p_gt[gt_index], p_seg[seg_index]
     split = -np.sum(p * np.log2(p / p_gt))
     merge = -np.sum(p * np.log2(p / p_seg))
     return float(max(0.0, split)), float(max(0.0, merge))  # rounding can leave -1e-17
@@ -124,9 +123,11 @@ def adapted_rand_error(seg, gt, *, ignore_labels=(0,), alpha=0.5, return_precisi
         raise ValueError(f"alpha: expected a value in [0, 1], got {alpha}")
     ids_gt, ids_seg, counts = contingency(seg, gt, ignore_labels, threads)
     total = counts.sum()
+    seg_sizes, gt_sizes = _marginal(ids_seg, counts)[0], _marginal(ids_gt, counts)[0]
+    # ordered pairs of distinct voxels with one label: sum of size^2 minus the self-pairs
     joint = counts @ counts - total
-    seg_pairs = (lambda m: m @ m - total)(_marginal(ids_seg, counts))
-    gt_pairs = (lambda m: m @ m - total)(_marginal(ids_gt, counts))
+    seg_pairs = seg_sizes @ seg_sizes - total
+    gt_pairs = gt_sizes @ gt_sizes - total
     denominator = alpha * gt_pairs + (1.0 - alpha) * seg_pairs
     error = 1.0 - joint / denominator if denominator > 0 else 0.0
     if not return_precision_recall:
@@ -174,25 +175,22 @@ def split_merge_counts(seg, gt, *, min_fraction=0.1, threads=None):
     if not 0.0 < min_fraction <= 1.0:
         raise ValueError(f"min_fraction: expected a value in (0, 1], got {min_fraction}")
     ids_gt, ids_seg, counts = contingency(seg, gt, (), threads)
-    gt_keys, gt_index = np.unique(ids_gt, return_inverse=True)
-    seg_keys, seg_index = np.unique(ids_seg, return_inverse=True)
-    gt_size = np.bincount(gt_index, weights=counts)
-    seg_size = np.bincount(seg_index, weights=counts)
+    gt_keys = np.unique(ids_gt)
+    gt_size, gt_index = _marginal(ids_gt, counts)
+    seg_size, seg_index = _marginal(ids_seg, counts)
     piece = ((ids_gt != 0) & (ids_seg != 0)
              & (counts >= min_fraction * np.minimum(gt_size[gt_index], seg_size[seg_index])))
     g, s = gt_index[piece], seg_index[piece]
     n_pieces = np.bincount(g, minlength=gt_keys.size)
     # gt objects sharing a segment: per segment, every pair of its gt objects
-    gt_per_seg = np.bincount(s, minlength=seg_keys.size)
+    gt_per_seg = np.bincount(s, minlength=seg_size.size)
     order = np.argsort(s, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(gt_per_seg)])
     partners = [set() for _ in range(gt_keys.size)]
-    start = 0
-    for k in gt_per_seg:
-        if k > 1:
-            members = g[order[start:start + k]]
-            for m in members:
-                partners[m].update(members)
-        start += k
+    for shared in np.flatnonzero(gt_per_seg > 1):
+        members = g[order[starts[shared]:starts[shared + 1]]].tolist()
+        for m in members:
+            partners[m].update(members)
     merges = np.array([max(len(p) - 1, 0) for p in partners], dtype=np.int64)
     foreground = gt_keys != 0
     splits = np.maximum(n_pieces - 1, 0)
