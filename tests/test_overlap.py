@@ -145,3 +145,21 @@ def test_docstring_examples():
     from nmjcore.ops import overlap
 
     assert doctest.testmod(overlap, raise_on_error=False).failed == 0
+
+
+@pytest.mark.shared_data
+def test_real_sections_cells():
+    """Cells (non-membrane components) of two neighbouring real EM sections."""
+    import scipy.ndimage as ndi
+
+    from conftest import shared_volume
+
+    membrane = shared_volume("isbi2012.h5", "membrane")[:2]
+    cells = np.stack([ndi.label(section == 0)[0] for section in membrane]).astype(np.uint32)
+    ids_a, ids_b, counts = nc.overlap_table(cells[0], cells[1])
+    want_a, want_b, want_counts = reference_fast(cells[0], cells[1])
+    np.testing.assert_array_equal(ids_a, want_a)
+    np.testing.assert_array_equal(ids_b, want_b)
+    np.testing.assert_array_equal(counts, want_counts)
+    volume = nc.overlap_table(cells, cells[::-1].copy(), threads=2)
+    assert volume[2].sum() == cells.size
