@@ -26,8 +26,10 @@ def overlap_table(a, b, *, threads=None):
     counts : (P,) ndarray of int64
         One entry per distinct pair ``(ids_a[k], ids_b[k])`` occurring at ``counts[k] > 0``
         voxels, sorted by ``(ids_a, ids_b)``. Pairs with a zero (background) id are
-        included; filter them with e.g. ``keep = (ids_a != 0) & (ids_b != 0)``. The counts
-        sum to ``a.size``. Bool images are reported as uint8.
+        included; filter them with e.g. ``keep = (ids_a != 0) & (ids_b != 0)``. Because
+        every voxel is counted, summing ``counts`` per ``ids_a`` gives each id's area in
+        ``a`` (and per ``ids_b`` in ``b``), as IoU and Dice between segments need. The
+        counts sum to ``a.size``. Bool images are reported as uint8.
 
     Notes
     -----
