@@ -103,10 +103,15 @@ void augmenting_row_reduction(State& s, std::vector<int64_t>& free_rows, ForEach
       }
       double u1 = kInf, u2 = kInf, c1 = 0.0, c2 = 0.0;
       int64_t j1 = -1, j2 = -1;
+      // (reduced cost, taken) order: at equal cost a free column comes first, so ties
+      // (integer costs) fill free columns instead of evicting rows back and forth
+      auto before = [&](double r, int64_t j, double u, int64_t k) {
+        return r < u || (r == u && k >= 0 && s.y[k] >= 0 && s.y[j] < 0);
+      };
       auto consider = [&](int64_t j, double c) {
         const double r = c - s.v[j];
-        if (r < u2) {
-          if (r < u1) {
+        if (before(r, j, u2, j2)) {
+          if (before(r, j, u1, j1)) {
             u2 = u1;
             j2 = j1;
             c2 = c1;
@@ -196,8 +201,8 @@ NMJCORE_ALWAYS_INLINE void load_lanes(VD& out, const double* p) {
 // taken in vector lanes first; the column is only looked up in a block that improves it.
 template <class T, class VD, class VI, class VF, int L>
 NMJCORE_ALWAYS_INLINE std::pair<double, int64_t> relax_row_lanes(
-    const T* row, const double* v, double* dist, int64_t* pred, int64_t n, double h,
-    int64_t i) {
+    const T* row, const double* v, double* dist, int64_t* pred, const int64_t* col_row,
+    int64_t n, double h, int64_t i, double level) {
   constexpr int64_t kBlock = 64;
   double best = kInf;
   int64_t best_j = -1;
@@ -236,14 +241,24 @@ NMJCORE_ALWAYS_INLINE std::pair<double, int64_t> relax_row_lanes(
       }
       block_min = dist[j] < block_min ? dist[j] : block_min;
     }
-    if (block_min < best) {
-      best = block_min;
+    // Among columns at the least distance a free one is taken first: it ends the search at
+    // once, which is what keeps matrices full of ties (integer costs) from going cubic.
+    const bool tie = block_min == best && best_j >= 0 && col_row[best_j] >= 0;
+    if (block_min < best || tie) {
+      int64_t found = -1;
       for (int64_t k = lo; k < hi; ++k) {
-        if (dist[k] == block_min) {
-          best_j = k;
-          break;
+        if (dist[k] == block_min && (found < 0 || col_row[k] < 0)) {
+          found = k;
+          if (col_row[k] < 0) break;
         }
       }
+      if (!tie || col_row[found] < 0) {
+        best = block_min;
+        best_j = found;
+      }
+      // Nothing can be nearer than the column just popped (`level`): a free column at that
+      // distance ends the search, and the rest of the row need not be swept.
+      if (best == level && col_row[best_j] < 0) break;
     }
   }
   return {best, best_j};
@@ -259,9 +274,9 @@ using Vf4 = float __attribute__((vector_size(16)));
 
 template <class T>
 __attribute__((target("avx2"))) std::pair<double, int64_t> relax_row_avx2(
-    const T* row, const double* v, double* dist, int64_t* pred, int64_t n, double h,
-    int64_t i) {
-  return relax_row_lanes<T, Vd4, Vi4, Vf4, 4>(row, v, dist, pred, n, h, i);
+    const T* row, const double* v, double* dist, int64_t* pred, const int64_t* col_row,
+    int64_t n, double h, int64_t i, double level) {
+  return relax_row_lanes<T, Vd4, Vi4, Vf4, 4>(row, v, dist, pred, col_row, n, h, i, level);
 }
 
 inline bool cpu_has_avx2() {
@@ -272,14 +287,16 @@ inline bool cpu_has_avx2() {
 
 template <class T>
 std::pair<double, int64_t> relax_row(const T* row, const double* v, double* dist,
-                                     int64_t* pred, int64_t n, double h, int64_t i) {
+                                     int64_t* pred, const int64_t* col_row, int64_t n,
+                                     double h, int64_t i, double level) {
 #if defined(NMJCORE_LAP_AVX2_DISPATCH)
-  if (cpu_has_avx2()) return relax_row_avx2(row, v, dist, pred, n, h, i);
+  if (cpu_has_avx2()) return relax_row_avx2(row, v, dist, pred, col_row, n, h, i, level);
 #endif
 #if defined(__GNUC__)
-  return relax_row_lanes<T, Vd, Vi, Vf, kLanes>(row, v, dist, pred, n, h, i);
+  return relax_row_lanes<T, Vd, Vi, Vf, kLanes>(row, v, dist, pred, col_row, n, h, i, level);
 #else
-  return relax_row_lanes<T, double, int64_t, float, 1>(row, v, dist, pred, n, h, i);
+  return relax_row_lanes<T, double, int64_t, float, 1>(row, v, dist, pred, col_row, n, h, i,
+                                                       level);
 #endif
 }
 
@@ -293,7 +310,8 @@ bool augment_dense(State& s, const T* cost, int64_t f, std::vector<double>& d,
   double* v = s.v.data();
   int64_t* pred = s.pred.data();
   std::fill(dist, dist + n, kInf);
-  auto [best, best_j] = relax_row(cost + f * n, v, dist, pred, n, 0.0, f);
+  const int64_t* col_row = s.y.data();
+  auto [best, best_j] = relax_row(cost + f * n, v, dist, pred, col_row, n, 0.0, f, -kInf);
   double dummy_dist = s.limited ? s.limit - v[s.dummy(f)] : kInf;
   int64_t dummy_row = f;
   scanned.clear();
@@ -334,7 +352,7 @@ bool augment_dense(State& s, const T* cost, int64_t f, std::vector<double>& d,
         dummy_row = i;
       }
     }
-    std::tie(best, best_j) = relax_row(row, v, dist, pred, n, h, i);
+    std::tie(best, best_j) = relax_row(row, v, dist, pred, col_row, n, h, i, best);
   }
   // Restore the parked duals, lowered by how much nearer than the sink each column was.
   for (size_t k = 0; k < scanned.size(); ++k) {
