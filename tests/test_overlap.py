@@ -163,3 +163,18 @@ def test_real_sections_cells():
     np.testing.assert_array_equal(counts, want_counts)
     volume = nc.overlap_table(cells, cells[::-1].copy(), threads=2)
     assert volume[2].sum() == cells.size
+
+
+@pytest.mark.parametrize("max_run", [3, 31, 32, 33, 64, 200])
+def test_runs_of_every_length(rng, max_run):
+    """Runs ending anywhere relative to the 32-voxel skip blocks and the thread blocks."""
+    lengths = rng.integers(1, max_run + 1, 3000)
+    a = np.repeat(rng.integers(0, 4, lengths.size), lengths)[None, :]
+    lengths_b = rng.integers(1, max_run + 1, 3000)
+    b = np.repeat(rng.integers(0, 3, lengths_b.size), lengths_b)[None, :]
+    size = min(a.shape[1], b.shape[1])
+    a, b = a[:, :size].astype(np.int32), b[:, :size].astype(np.uint16)
+    check(a, b)
+    for threads in (1, 3):
+        got = nc.overlap_table(a, b, threads=threads)
+        np.testing.assert_array_equal(got[2], reference_fast(a, b)[2])

@@ -110,10 +110,29 @@ void overlap_table(const A* a, const B* b, int64_t n, int threads, std::vector<A
       [&](int64_t lo, int64_t hi, int worker) {
         overlap_detail::PairCounter& table = tables[worker];
         int64_t start = lo;
-        for (int64_t k = lo + 1; k < hi; ++k) {
-          if (a[k] != a[start] || b[k] != b[start]) {
-            table.add(widen(a[start]), widen(b[start]), k - start);
+        int64_t k = lo + 1;
+        while (k < hi) {
+          // Skip whole stretches of the current pair: a branch-free test of kSkip voxels
+          // (vectorised by the compiler) before the voxel-by-voxel search for its end.
+          const A run_a = a[start];
+          const B run_b = b[start];
+          constexpr int64_t kSkip = 32;
+          if (k + kSkip <= hi) {
+            int differs = 0;
+            for (int64_t t = 0; t < kSkip; ++t) {
+              differs |= (a[k + t] != run_a) | (b[k + t] != run_b);
+            }
+            if (!differs) {
+              k += kSkip;
+              continue;
+            }
+          }
+          const int64_t end = std::min(hi, k + kSkip);
+          while (k < end && a[k] == run_a && b[k] == run_b) ++k;
+          if (k < end) {
+            table.add(widen(run_a), widen(run_b), k - start);
             start = k;
+            ++k;
           }
         }
         table.add(widen(a[start]), widen(b[start]), hi - start);
