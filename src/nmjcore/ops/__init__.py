@@ -6,5 +6,15 @@ Stages import ``ops``; ``ops`` imports only ``nmjcore._core``, NumPy and Numba.
 
 from .components import connected_components
 from .distance import distance_transform
+from .filters import bilateral_filter
+from .morphology import closing, dilate, erode, opening
 
-__all__ = ["connected_components", "distance_transform"]
+__all__ = [
+    "connected_components",
+    "distance_transform",
+    "bilateral_filter",
+    "closing",
+    "dilate",
+    "erode",
+    "opening",
+]

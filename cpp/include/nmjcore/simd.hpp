@@ -1,0 +1,13 @@
+// Runtime choice of vector width for the innermost loops.
+//
+// The extension is built for the baseline x86-64 ISA (SSE2) so one wheel runs everywhere;
+// the loops that carry a kernel's time are compiled a second time for AVX2 and the loader
+// picks the clone the CPU supports (GCC/Clang function multi-versioning, resolved once).
+#pragma once
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__APPLE__) && \
+    (!defined(__clang__) || __clang_major__ >= 14)
+#define NMJCORE_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define NMJCORE_SIMD_CLONES
+#endif
