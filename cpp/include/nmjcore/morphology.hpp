@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "nmjcore/border.hpp"
@@ -36,7 +37,7 @@ namespace morph_detail {
 
 constexpr int64_t kDoublingMax = 128;  // longest x window done by doubling
 constexpr int64_t kTileRows = 32;      // output rows per task in the run-based pass
-constexpr int64_t kStrip = 8192;       // elements per task in the y/z sliding passes
+constexpr int64_t kStrip = 8192;       // elements per task in the z sliding pass
 
 template <class T, bool Max>
 inline T pick(T a, T b) {
@@ -169,58 +170,100 @@ struct Geometry {
   int64_t cz, cy, cx;  // footprint origin: out[p] reads in[p + d - c]
 };
 
-// Separable box pass along one axis (0 = z, 1 = y, 2 = x), src -> dst.
+// Box window of length k along one row: out[x] = min/max of row[x - c .. x - c + k - 1]
+// (border rules outside). `levels` is scratch of box_row_scratch(nx, k) elements.
 template <class T, bool Max>
-void box_axis(const T* src, T* dst, const Geometry& g, int axis, Border border, T cval,
-              int threads) {
+void box_row(const T* row, T* out, int64_t nx, int64_t k, int64_t c, Border border, T cval,
+             T* levels) {
+  const int64_t wp = nx + k - 1;
+  pad_line(row, nx, c, k - 1 - c, border, cval, levels);
+  if (k <= kDoublingMax) {
+    build_levels<T, Max>(levels, wp, wp, floor_log2(k));
+    window_from_levels<T, Max>(levels, wp, k, nx, out);
+  } else {
+    van_herk_line<T, Max>(levels, out, nx, k);
+  }
+}
+
+inline int64_t box_row_scratch(int64_t nx, int64_t k) {
+  return (k <= kDoublingMax ? floor_log2(k) + 1 : 1) * (nx + k - 1);
+}
+
+// Box pass within every plane (y, then x), src -> dst: tiles of rows slide the y window over
+// source rows straight from src (van Herk), then each tile row gets its x window.
+template <class T, bool Max>
+void box_plane_pass(const T* src, T* dst, const Geometry& g, Border border, T cval,
+                    int threads) {
   const int64_t plane = g.ny * g.nx;
-  if (axis == 2) {
-    const int64_t k = g.fx, wp = g.nx + k - 1;
-    const int top = floor_log2(k);
-    const int64_t rows = g.nz * g.ny;
-    const int workers = worker_count(rows, threads, 64);
-    const int64_t levels_n = k <= kDoublingMax ? top + 1 : 1;
-    std::vector<std::vector<T>> scratch(workers, std::vector<T>(levels_n * wp));
-    parallel_for(0, rows, threads, [&](int64_t lo, int64_t hi, int w) {
-      T* levels = scratch[w].data();
-      for (int64_t r = lo; r < hi; ++r) {
-        pad_line(src + r * g.nx, g.nx, g.cx, k - 1 - g.cx, border, cval, levels);
-        if (k <= kDoublingMax) {
-          build_levels<T, Max>(levels, wp, wp, top);
-          window_from_levels<T, Max>(levels, wp, k, g.nx, dst + r * g.nx);
-        } else {
-          van_herk_line<T, Max>(levels, dst + r * g.nx, g.nx, k);
+  const int64_t tile = std::min<int64_t>(64, g.ny);
+  const int64_t tiles_per_plane = (g.ny + tile - 1) / tile;
+  const int64_t n_tiles = g.nz * tiles_per_plane;
+  const int workers = worker_count(n_tiles, threads);
+  struct Scratch {
+    std::vector<T> rows, levels, g;
+    std::vector<const T*> ins;
+    std::vector<T*> outs;
+  };
+  std::vector<Scratch> scratch(workers);
+  for (Scratch& s : scratch) {
+    s.rows.resize(g.fy > 1 ? tile * g.nx : 0);
+    s.levels.resize(box_row_scratch(g.nx, g.fx));
+    s.g.resize(g.nx);
+    s.ins.resize(tile + g.fy - 1);
+    s.outs.resize(tile);
+  }
+  const std::vector<T> constant(border == Border::constant ? g.nx : 0, cval);
+  parallel_for(0, n_tiles, threads, [&](int64_t lo, int64_t hi, int w) {
+    Scratch& s = scratch[w];
+    for (int64_t t = lo; t < hi; ++t) {
+      const int64_t z = t / tiles_per_plane, y0 = (t % tiles_per_plane) * tile;
+      const int64_t rows = std::min(tile, g.ny - y0);
+      const T* base = src + z * plane;
+      T* out = dst + z * plane + y0 * g.nx;
+      const T* windows = base + y0 * g.nx;  // rows after the y pass
+      if (g.fy > 1) {
+        for (int64_t i = 0; i < rows + g.fy - 1; ++i) {
+          const int64_t sy = border_index(y0 + i - g.cy, g.ny, border);
+          s.ins[i] = sy < 0 ? constant.data() : base + sy * g.nx;
+        }
+        T* target = g.fx > 1 ? s.rows.data() : out;
+        for (int64_t i = 0; i < rows; ++i) s.outs[i] = target + i * g.nx;
+        van_herk_vectors<T, Max>(s.ins.data(), s.outs.data(), rows, g.fy, 0, g.nx, s.g.data());
+        windows = target;
+      }
+      if (g.fx > 1) {
+        for (int64_t i = 0; i < rows; ++i) {
+          box_row<T, Max>(windows + i * g.nx, out + i * g.nx, g.nx, g.fx, g.cx, border, cval,
+                          s.levels.data());
         }
       }
-    }, 64);
-    return;
-  }
-  const bool along_y = axis == 1;
-  const int64_t n = along_y ? g.ny : g.nz, k = along_y ? g.fy : g.fz, c = along_y ? g.cy : g.cz;
-  const int64_t vec = along_y ? g.nx : plane;        // elements per vector
-  const int64_t groups = along_y ? g.nz : 1;          // independent sequences
-  // Strips narrow enough that every thread gets work even on a single plane.
+    }
+  });
+}
+
+// Box pass along z, src -> dst: van Herk over whole planes, in strips of each plane.
+template <class T, bool Max>
+void box_z_pass(const T* src, T* dst, const Geometry& g, Border border, T cval, int threads) {
+  const int64_t n = g.nz, k = g.fz, vec = g.ny * g.nx;
+  // Strips narrow enough that every thread gets work.
   const int64_t wanted = (vec + 4 * resolve_threads(threads) - 1) / (4 * resolve_threads(threads));
   const int64_t strip = std::clamp<int64_t>((wanted + 63) / 64 * 64, 256, kStrip);
   const int64_t strips = (vec + strip - 1) / strip;
-  std::vector<T> constant(border == Border::constant ? vec : 0, cval);
-  const int workers = worker_count(groups * strips, threads);
+  const std::vector<T> constant(border == Border::constant ? vec : 0, cval);
+  std::vector<const T*> ins(n + k - 1);
+  std::vector<T*> outs(n);
+  for (int64_t i = 0; i < n + k - 1; ++i) {
+    const int64_t s = border_index(i - g.cz, n, border);
+    ins[i] = s < 0 ? constant.data() : src + s * vec;
+  }
+  for (int64_t i = 0; i < n; ++i) outs[i] = dst + i * vec;
+  const int workers = worker_count(strips, threads);
   std::vector<std::vector<T>> scratch(workers, std::vector<T>(std::min(vec, strip)));
-  std::vector<std::vector<const T*>> ins(workers, std::vector<const T*>(n + k - 1));
-  std::vector<std::vector<T*>> outs(workers, std::vector<T*>(n));
-  parallel_for(0, groups * strips, threads, [&](int64_t lo, int64_t hi, int w) {
+  parallel_for(0, strips, threads, [&](int64_t lo, int64_t hi, int w) {
     for (int64_t t = lo; t < hi; ++t) {
-      const int64_t group = t / strips, off = (t % strips) * strip;
-      const int64_t len = std::min(strip, vec - off);
-      const T* base = src + group * plane;
-      T* obase = dst + group * plane;
-      const int64_t step = along_y ? g.nx : plane;
-      for (int64_t i = 0; i < n + k - 1; ++i) {
-        const int64_t s = border_index(i - c, n, border);
-        ins[w][i] = s < 0 ? constant.data() : base + s * step;
-      }
-      for (int64_t i = 0; i < n; ++i) outs[w][i] = obase + i * step;
-      van_herk_vectors<T, Max>(ins[w].data(), outs[w].data(), n, k, off, len, scratch[w].data());
+      const int64_t off = t * strip;
+      van_herk_vectors<T, Max>(ins.data(), outs.data(), n, k, off, std::min(strip, vec - off),
+                               scratch[w].data());
     }
   });
 }
@@ -348,10 +391,10 @@ void repeat_passes(const T* in, T* out, int64_t size, int64_t count, Pass&& pass
     std::memcpy(out, in, static_cast<size_t>(size) * sizeof(T));
     return;
   }
-  std::vector<T> scratch(count > 1 ? size : 0);
+  std::unique_ptr<T[]> scratch(count > 1 ? new T[size] : nullptr);  // no zero fill
   const T* src = in;
   for (int64_t q = 0; q < count; ++q) {
-    T* dst = (count - 1 - q) % 2 == 0 ? out : scratch.data();
+    T* dst = (count - 1 - q) % 2 == 0 ? out : scratch.get();
     pass(src, dst, q);
     src = dst;
   }
@@ -364,13 +407,16 @@ void rank_filter(const T* in, T* out, const Geometry& g, const uint8_t* footprin
   const int64_t fsize = g.fz * g.fy * g.fx;
   const bool box = std::all_of(footprint, footprint + fsize, [](uint8_t v) { return v != 0; });
   if (box) {
-    std::vector<int> axes;
-    if (g.fx > 1) axes.push_back(2);
-    if (g.fy > 1) axes.push_back(1);
-    if (g.fz > 1) axes.push_back(0);
-    const int64_t per = static_cast<int64_t>(axes.size());
+    std::vector<int> stages;  // 0: along z, 1: within planes
+    if (g.fz > 1) stages.push_back(0);
+    if (g.fy > 1 || g.fx > 1) stages.push_back(1);
+    const int64_t per = static_cast<int64_t>(stages.size());
     repeat_passes(in, out, size, per * iterations, [&](const T* s, T* d, int64_t q) {
-      box_axis<T, Max>(s, d, g, axes[q % per], border, cval, threads);
+      if (stages[q % per] == 0) {
+        box_z_pass<T, Max>(s, d, g, border, cval, threads);
+      } else {
+        box_plane_pass<T, Max>(s, d, g, border, cval, threads);
+      }
     });
     return;
   }
