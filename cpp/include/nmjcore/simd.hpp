@@ -7,7 +7,7 @@
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__APPLE__) && \
     (!defined(__clang__) || __clang_major__ >= 14)
-#define NMJCORE_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#define NMJCORE_SIMD_CLONES __attribute__((target_clones("arch=skylake-avx512", "avx2", "default")))
 #else
 #define NMJCORE_SIMD_CLONES
 #endif
