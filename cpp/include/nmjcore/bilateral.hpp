@@ -29,8 +29,19 @@ namespace nmjcore {
 
 namespace bilateral_detail {
 
+// a * b + c, fused where the target has FMA (one rounding, one instruction).
+template <bool Fused>
+__attribute__((always_inline)) inline float madd(float a, float b, float c) {
+  if constexpr (Fused) {
+    return __builtin_fmaf(a, b, c);
+  } else {
+    return a * b + c;
+  }
+}
+
 // 2^t for t in [-126, 0]: t = n + f with n integer and |f| <= 1/2; 2^f by its degree-6
-// Taylor series, 2^n by writing the exponent bits.
+// Taylor series (relative error < 2e-7), 2^n by writing the exponent bits.
+template <bool Fused>
 __attribute__((always_inline)) inline float exp2_nonpositive(float t) {
   constexpr float round_magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
   // Clamp to -126 on the bits: a float compare would block vectorisation (it may trap), and
@@ -39,29 +50,56 @@ __attribute__((always_inline)) inline float exp2_nonpositive(float t) {
   const uint32_t bits = __builtin_bit_cast(uint32_t, t);
   t = __builtin_bit_cast(float, bits > floor_bits ? floor_bits : bits);
   const float shifted = t + round_magic;
-  const float n = shifted - round_magic;
-  const float f = t - n;
+  const float f = t - (shifted - round_magic);
   constexpr float c1 = 0.693147181f, c2 = 0.240226507f, c3 = 0.0555041087f,
                   c4 = 0.00961812911f, c5 = 0.00133335581f, c6 = 0.000154035304f;
-  const float p = 1.0f + f * (c1 + f * (c2 + f * (c3 + f * (c4 + f * (c5 + f * c6)))));
-  const int32_t n_int =
-      __builtin_bit_cast(int32_t, shifted) - __builtin_bit_cast(int32_t, round_magic);
-  const float scale = __builtin_bit_cast(float, (n_int + 127) * (1 << 23));
+  float p = madd<Fused>(f, c6, c5);
+  p = madd<Fused>(f, p, c4);
+  p = madd<Fused>(f, p, c3);
+  p = madd<Fused>(f, p, c2);
+  p = madd<Fused>(f, p, c1);
+  p = madd<Fused>(f, p, 1.0f);
+  // The integer n sits in the low mantissa bits of `shifted`; 2^n has exponent bits n + 127.
+  constexpr int32_t bias = __builtin_bit_cast(int32_t, round_magic) - 127;
+  const float scale = __builtin_bit_cast(float, (__builtin_bit_cast(int32_t, shifted) - bias) << 23);
   return p * scale;
 }
 
 // One offset's contribution to a row of float pixels: t = log2(w) = space + color * d^2.
-NMJCORE_SIMD_CLONES
-inline void accumulate_float(const float* __restrict centre, const float* __restrict shifted,
-                             float space, float color, float* __restrict sum,
-                             float* __restrict weight, int64_t n) {
+template <bool Fused>
+__attribute__((always_inline)) inline void accumulate_rows(
+    const float* __restrict centre, const float* __restrict shifted, float space, float color,
+    float* __restrict sum, float* __restrict weight, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     const float d = shifted[i] - centre[i];
-    const float w = exp2_nonpositive(space + color * d * d);
-    sum[i] += w * shifted[i];
+    const float w = exp2_nonpositive<Fused>(madd<Fused>(color, d * d, space));
+    sum[i] = madd<Fused>(w, shifted[i], sum[i]);
     weight[i] += w;
   }
 }
+
+#if NMJCORE_MULTIVERSION
+NMJCORE_TARGET("default")
+inline void accumulate_float(const float* centre, const float* shifted, float space, float color,
+                             float* sum, float* weight, int64_t n) {
+  accumulate_rows<false>(centre, shifted, space, color, sum, weight, n);
+}
+NMJCORE_TARGET("avx2,fma")
+inline void accumulate_float(const float* centre, const float* shifted, float space, float color,
+                             float* sum, float* weight, int64_t n) {
+  accumulate_rows<true>(centre, shifted, space, color, sum, weight, n);
+}
+NMJCORE_TARGET("avx512f,avx512bw,avx2,fma")
+inline void accumulate_float(const float* centre, const float* shifted, float space, float color,
+                             float* sum, float* weight, int64_t n) {
+  accumulate_rows<true>(centre, shifted, space, color, sum, weight, n);
+}
+#else
+inline void accumulate_float(const float* centre, const float* shifted, float space, float color,
+                             float* sum, float* weight, int64_t n) {
+  accumulate_rows<false>(centre, shifted, space, color, sum, weight, n);
+}
+#endif
 
 NMJCORE_SIMD_CLONES
 inline void normalise(const float* __restrict sum, const float* __restrict weight,

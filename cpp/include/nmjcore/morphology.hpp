@@ -61,6 +61,30 @@ NMJCORE_SIMD_CLONES void accumulate(T* __restrict acc, const T* __restrict b, in
   for (int64_t i = 0; i < n; ++i) acc[i] = pick<T, Max>(acc[i], b[i]);
 }
 
+// dst[i] = pick(a[i], b[i], c[i]).
+template <class T, bool Max>
+NMJCORE_SIMD_CLONES void combine3(T* __restrict dst, const T* __restrict a,
+                                  const T* __restrict b, const T* __restrict c, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = pick<T, Max>(pick<T, Max>(a[i], b[i]), c[i]);
+}
+
+// The two steps of van Herk over vectors: a running min/max g absorbs the next input and is
+// either stored (suffix, backwards) or folded into the output (prefix, forwards).
+template <class T, bool Max>
+NMJCORE_SIMD_CLONES void suffix_step(T* __restrict g, const T* __restrict in, T* __restrict out,
+                                     int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = g[i] = pick<T, Max>(g[i], in[i]);
+}
+
+template <class T, bool Max>
+NMJCORE_SIMD_CLONES void prefix_step(T* __restrict g, const T* __restrict in, T* __restrict out,
+                                     int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    g[i] = pick<T, Max>(g[i], in[i]);
+    out[i] = pick<T, Max>(out[i], g[i]);
+  }
+}
+
 // A source row of n elements widened by `before` and `after` border elements into dst.
 // row == nullptr stands for a row wholly outside a constant border.
 template <class T>
@@ -85,8 +109,8 @@ void pad_line(const T* row, int64_t n, int64_t before, int64_t after, Border bor
 // Sparse table of a padded line of `len` elements: level j (j >= 1) holds the window
 // min/max of length 2^j at every start where it fits. Level 0 is the line itself.
 template <class T, bool Max>
-void build_levels(T* levels, int64_t stride, int64_t len, int top) {
-  for (int j = 1; j <= top; ++j) {
+void build_levels(T* levels, int64_t stride, int64_t len, int top, int first = 1) {
+  for (int j = first; j <= top; ++j) {
     const int64_t half = int64_t{1} << (j - 1);
     const T* prev = levels + (j - 1) * stride;
     combine<T, Max>(levels + j * stride, prev, prev + half, len - 2 * half + 1);
@@ -135,31 +159,40 @@ void van_herk_line(const T* in, T* out, int64_t n, int64_t k) {
 template <class T, bool Max>
 void van_herk_vectors(const T* const* in, T* const* out, int64_t n, int64_t k, int64_t off,
                       int64_t len, T* g) {
+  const size_t bytes = static_cast<size_t>(len) * sizeof(T);
   if (k <= 4) {  // a direct scan is cheaper than the three passes of van Herk
     for (int64_t i = 0; i < n; ++i) {
       T* o = out[i] + off;
-      combine<T, Max>(o, in[i] + off, in[i + 1] + off, len);
-      for (int64_t j = 2; j < k; ++j) accumulate<T, Max>(o, in[i + j] + off, len);
+      if (k == 1) {
+        std::memcpy(o, in[i] + off, bytes);
+      } else if (k == 2) {
+        combine<T, Max>(o, in[i] + off, in[i + 1] + off, len);
+      } else {
+        combine3<T, Max>(o, in[i] + off, in[i + 1] + off, in[i + 2] + off, len);
+        if (k == 4) accumulate<T, Max>(o, in[i + 3] + off, len);
+      }
     }
     return;
   }
   for (int64_t b = 0; b < n; b += k) {
     const int64_t m = std::min(k, n - b);
     // Suffix min/max of the block [b, b + k) goes straight into the output rows ...
-    std::memcpy(g, in[b + k - 1] + off, static_cast<size_t>(len) * sizeof(T));
-    if (m == k) std::memcpy(out[b + k - 1] + off, g, static_cast<size_t>(len) * sizeof(T));
+    std::memcpy(g, in[b + k - 1] + off, bytes);
+    if (m == k) std::memcpy(out[b + k - 1] + off, g, bytes);
     for (int64_t j = k - 2; j >= 0; --j) {
-      accumulate<T, Max>(g, in[b + j] + off, len);
-      if (j < m) std::memcpy(out[b + j] + off, g, static_cast<size_t>(len) * sizeof(T));
+      if (j < m) {
+        suffix_step<T, Max>(g, in[b + j] + off, out[b + j] + off, len);
+      } else {
+        accumulate<T, Max>(g, in[b + j] + off, len);
+      }
     }
     // ... and the prefix min/max of the next block completes every window but the first.
-    for (int64_t j = 1; j < m; ++j) {
-      if (j == 1) {
-        std::memcpy(g, in[b + k] + off, static_cast<size_t>(len) * sizeof(T));
-      } else {
-        accumulate<T, Max>(g, in[b + k + j - 1] + off, len);
-      }
-      accumulate<T, Max>(out[b + j] + off, g, len);
+    if (m > 1) {
+      std::memcpy(g, in[b + k] + off, bytes);
+      accumulate<T, Max>(out[b + 1] + off, g, len);
+    }
+    for (int64_t j = 2; j < m; ++j) {
+      prefix_step<T, Max>(g, in[b + k + j - 1] + off, out[b + j] + off, len);
     }
   }
 }
@@ -170,23 +203,42 @@ struct Geometry {
   int64_t cz, cy, cx;  // footprint origin: out[p] reads in[p + d - c]
 };
 
-// Box window of length k along one row: out[x] = min/max of row[x - c .. x - c + k - 1]
-// (border rules outside). `levels` is scratch of box_row_scratch(nx, k) elements.
+// Box window of length k along one padded row: out[x] = min/max of padded[x .. x + k - 1]
+// for x in [0, nx); padded holds nx + k - 1 elements. `levels` is scratch of
+// box_row_scratch(nx, k) elements.
 template <class T, bool Max>
-void box_row(const T* row, T* out, int64_t nx, int64_t k, int64_t c, Border border, T cval,
-             T* levels) {
+void box_row(const T* padded, T* out, int64_t nx, int64_t k, T* levels) {
   const int64_t wp = nx + k - 1;
-  pad_line(row, nx, c, k - 1 - c, border, cval, levels);
-  if (k <= kDoublingMax) {
-    build_levels<T, Max>(levels, wp, wp, floor_log2(k));
+  if (k <= 3) {
+    if (k == 2) combine<T, Max>(out, padded, padded + 1, nx);
+    if (k == 3) combine3<T, Max>(out, padded, padded + 1, padded + 2, nx);
+    if (k == 1) std::memcpy(out, padded, static_cast<size_t>(nx) * sizeof(T));
+  } else if (k <= kDoublingMax) {
+    const int top = floor_log2(k);
+    combine<T, Max>(levels + wp, padded, padded + 1, wp - 1);
+    build_levels<T, Max>(levels, wp, wp, top, 2);
     window_from_levels<T, Max>(levels, wp, k, nx, out);
   } else {
-    van_herk_line<T, Max>(levels, out, nx, k);
+    van_herk_line<T, Max>(padded, out, nx, k);
   }
 }
 
 inline int64_t box_row_scratch(int64_t nx, int64_t k) {
   return (k <= kDoublingMax ? floor_log2(k) + 1 : 1) * (nx + k - 1);
+}
+
+// Fills the c elements before and the after elements behind a row already in place at
+// row[0 .. n) from the row itself (border rules).
+template <class T>
+void pad_in_place(T* row, int64_t n, int64_t before, int64_t after, Border border, T cval) {
+  for (int64_t j = 1; j <= before; ++j) {
+    const int64_t s = border_index(-j, n, border);
+    row[-j] = s < 0 ? cval : row[s];
+  }
+  for (int64_t j = 0; j < after; ++j) {
+    const int64_t s = border_index(n + j, n, border);
+    row[n + j] = s < 0 ? cval : row[s];
+  }
 }
 
 // Box pass within every plane (y, then x), src -> dst: tiles of rows slide the y window over
@@ -199,6 +251,7 @@ void box_plane_pass(const T* src, T* dst, const Geometry& g, Border border, T cv
   const int64_t tiles_per_plane = (g.ny + tile - 1) / tile;
   const int64_t n_tiles = g.nz * tiles_per_plane;
   const int workers = worker_count(n_tiles, threads);
+  const int64_t wp = g.nx + g.fx - 1;  // a row with its x border
   struct Scratch {
     std::vector<T> rows, levels, g;
     std::vector<const T*> ins;
@@ -206,7 +259,7 @@ void box_plane_pass(const T* src, T* dst, const Geometry& g, Border border, T cv
   };
   std::vector<Scratch> scratch(workers);
   for (Scratch& s : scratch) {
-    s.rows.resize(g.fy > 1 ? tile * g.nx : 0);
+    s.rows.resize((g.fy > 1 ? tile : 1) * wp);
     s.levels.resize(box_row_scratch(g.nx, g.fx));
     s.g.resize(g.nx);
     s.ins.resize(tile + g.fy - 1);
@@ -220,22 +273,26 @@ void box_plane_pass(const T* src, T* dst, const Geometry& g, Border border, T cv
       const int64_t rows = std::min(tile, g.ny - y0);
       const T* base = src + z * plane;
       T* out = dst + z * plane + y0 * g.nx;
-      const T* windows = base + y0 * g.nx;  // rows after the y pass
       if (g.fy > 1) {
+        // y windows land in the tile buffer, inside each row's x border (or in out).
         for (int64_t i = 0; i < rows + g.fy - 1; ++i) {
           const int64_t sy = border_index(y0 + i - g.cy, g.ny, border);
           s.ins[i] = sy < 0 ? constant.data() : base + sy * g.nx;
         }
-        T* target = g.fx > 1 ? s.rows.data() : out;
-        for (int64_t i = 0; i < rows; ++i) s.outs[i] = target + i * g.nx;
-        van_herk_vectors<T, Max>(s.ins.data(), s.outs.data(), rows, g.fy, 0, g.nx, s.g.data());
-        windows = target;
-      }
-      if (g.fx > 1) {
         for (int64_t i = 0; i < rows; ++i) {
-          box_row<T, Max>(windows + i * g.nx, out + i * g.nx, g.nx, g.fx, g.cx, border, cval,
-                          s.levels.data());
+          s.outs[i] = g.fx > 1 ? s.rows.data() + i * wp + g.cx : out + i * g.nx;
         }
+        van_herk_vectors<T, Max>(s.ins.data(), s.outs.data(), rows, g.fy, 0, g.nx, s.g.data());
+      }
+      if (g.fx == 1) continue;
+      for (int64_t i = 0; i < rows; ++i) {
+        T* padded = s.rows.data() + (g.fy > 1 ? i * wp : 0);
+        if (g.fy > 1) {
+          pad_in_place(padded + g.cx, g.nx, g.cx, g.fx - 1 - g.cx, border, cval);
+        } else {
+          pad_line(base + (y0 + i) * g.nx, g.nx, g.cx, g.fx - 1 - g.cx, border, cval, padded);
+        }
+        box_row<T, Max>(padded, out + i * g.nx, g.nx, g.fx, s.levels.data());
       }
     }
   });

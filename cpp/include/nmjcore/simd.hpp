@@ -8,6 +8,10 @@
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__APPLE__) && \
     (!defined(__clang__) || __clang_major__ >= 14)
 #define NMJCORE_SIMD_CLONES __attribute__((target_clones("arch=skylake-avx512", "avx2", "default")))
+// Loops whose body differs by ISA (fused multiply-add) declare one overload per target.
+#define NMJCORE_MULTIVERSION 1
+#define NMJCORE_TARGET(isa) __attribute__((target(isa)))
 #else
 #define NMJCORE_SIMD_CLONES
+#define NMJCORE_MULTIVERSION 0
 #endif
