@@ -7,11 +7,12 @@
 // by mirroring without repeating the edge (OpenCV's BORDER_REFLECT_101, the default of
 // cv2.bilateralFilter). uint8 output is rounded to nearest (ties to even).
 //
-// The loop order is OpenCV's: for every offset, one vectorised sweep over an output row that
-// accumulates the weighted sum and the weight sum. Both dtypes run in float32 (uint8 is
-// widened once into the padded copy) and compute the weight as one exp() of the summed
-// exponents with a vectorisable polynomial (relative error ~2e-7), where OpenCV looks it up
-// in a table (uint8) or interpolates one (float32).
+// The weight is symmetric, w(p, q) = w(q, p), so each pair of pixels is weighed once (the
+// offsets of half the disk) and counts for both ends: about half the exp() calls of the
+// direct sum. For every offset one vectorised sweep along a row computes the weights and
+// adds them to both ends' sums. Both dtypes run in float32 (uint8 rows are widened as they
+// are read) and exp() is a vectorisable polynomial (relative error ~2e-7), where OpenCV looks
+// it up in a table (uint8) or interpolates one (float32).
 #pragma once
 
 #include <algorithm>
@@ -65,41 +66,56 @@ __attribute__((always_inline)) inline float exp2_nonpositive(float t) {
   return p * scale;
 }
 
-// One offset's contribution to a row of float pixels: t = log2(w) = space + color * d^2.
+// The weights of one offset along a row: w[i] = 2^(space + color * (b[i] - a[i])^2).
 template <bool Fused>
-__attribute__((always_inline)) inline void accumulate_rows(
-    const float* __restrict centre, const float* __restrict shifted, float space, float color,
-    float* __restrict sum, float* __restrict weight, int64_t n) {
+__attribute__((always_inline)) inline void pair_weights_impl(
+    const float* __restrict a, const float* __restrict b, float space, float color,
+    float* __restrict w, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
-    const float d = shifted[i] - centre[i];
-    const float w = exp2_nonpositive<Fused>(madd<Fused>(color, d * d, space));
-    sum[i] = madd<Fused>(w, shifted[i], sum[i]);
-    weight[i] += w;
+    const float d = b[i] - a[i];
+    w[i] = exp2_nonpositive<Fused>(madd<Fused>(color, d * d, space));
   }
 }
 
-#if NMJCORE_MULTIVERSION
-NMJCORE_TARGET("default")
-inline void accumulate_float(const float* centre, const float* shifted, float space, float color,
-                             float* sum, float* weight, int64_t n) {
-  accumulate_rows<false>(centre, shifted, space, color, sum, weight, n);
+// sum[i] += w[i] * value[i], weight[i] += w[i].
+template <bool Fused>
+__attribute__((always_inline)) inline void accumulate_impl(
+    float* __restrict sum, float* __restrict weight, const float* __restrict w,
+    const float* __restrict value, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    sum[i] = madd<Fused>(w[i], value[i], sum[i]);
+    weight[i] += w[i];
+  }
 }
-NMJCORE_TARGET("avx2,fma")
-inline void accumulate_float(const float* centre, const float* shifted, float space, float color,
-                             float* sum, float* weight, int64_t n) {
-  accumulate_rows<true>(centre, shifted, space, color, sum, weight, n);
+
+// Both ends of the pairs (p, q = p + offset) whose rows differ (they cannot alias): the
+// weight goes to p with q's value and to q with p's value.
+template <bool Fused>
+__attribute__((always_inline)) inline void pairs_impl(
+    const float* __restrict p, const float* __restrict q, float space, float color,
+    float* __restrict p_sum, float* __restrict p_weight, float* __restrict q_sum,
+    float* __restrict q_weight, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float d = q[i] - p[i];
+    const float w = exp2_nonpositive<Fused>(madd<Fused>(color, d * d, space));
+    p_sum[i] = madd<Fused>(w, q[i], p_sum[i]);
+    p_weight[i] += w;
+    q_sum[i] = madd<Fused>(w, p[i], q_sum[i]);
+    q_weight[i] += w;
+  }
 }
-NMJCORE_TARGET("avx512f,avx512bw,avx2,fma")
-inline void accumulate_float(const float* centre, const float* shifted, float space, float color,
-                             float* sum, float* weight, int64_t n) {
-  accumulate_rows<true>(centre, shifted, space, color, sum, weight, n);
-}
-#else
-inline void accumulate_float(const float* centre, const float* shifted, float space, float color,
-                             float* sum, float* weight, int64_t n) {
-  accumulate_rows<false>(centre, shifted, space, color, sum, weight, n);
-}
-#endif
+
+NMJCORE_FMA_VERSIONS(pairs, pairs_impl,
+                     (const float* p, const float* q, float space, float color, float* p_sum,
+                      float* p_weight, float* q_sum, float* q_weight, int64_t n),
+                     (p, q, space, color, p_sum, p_weight, q_sum, q_weight, n))
+NMJCORE_FMA_VERSIONS(pair_weights, pair_weights_impl,
+                     (const float* a, const float* b, float space, float color, float* w,
+                      int64_t n),
+                     (a, b, space, color, w, n))
+NMJCORE_FMA_VERSIONS(accumulate, accumulate_impl,
+                     (float* sum, float* weight, const float* w, const float* value, int64_t n),
+                     (sum, weight, w, value, n))
 
 NMJCORE_SIMD_CLONES
 inline void normalise(const float* __restrict sum, const float* __restrict weight,
@@ -144,35 +160,86 @@ void bilateral_filter(const T* in, T* out, int64_t ny, int64_t nx, int64_t radiu
     }
   }
 
-  // The image in float32 with a mirrored margin of `radius` on every side.
-  const int64_t py = ny + 2 * radius, px = nx + 2 * radius;
-  std::vector<float> padded(py * px);
-  parallel_for(0, py, threads, [&](int64_t lo, int64_t hi, int) {
-    for (int64_t y = lo; y < hi; ++y) {
-      const T* row = in + border_index(y - radius, ny, Border::mirror) * nx;
-      float* dst = padded.data() + y * px;
+  // Rows of the image in float32 with a mirrored margin of `radius` on every side.
+  const int64_t px = nx + 2 * radius;
+  auto pad_rows = [&](int64_t y_first, int64_t count, float* dst) {
+    for (int64_t i = 0; i < count; ++i, dst += px) {
+      const T* row = in + border_index(y_first + i, ny, Border::mirror) * nx;
       for (int64_t x = 0; x < nx; ++x) dst[radius + x] = static_cast<float>(row[x]);
       for (int64_t x = 0; x < radius; ++x) {
         dst[x] = static_cast<float>(row[border_index(x - radius, nx, Border::mirror)]);
         dst[radius + nx + x] = static_cast<float>(row[border_index(nx + x, nx, Border::mirror)]);
       }
     }
-  }, 64);
+  };
 
-  const int workers = worker_count(ny, threads, 8);
-  std::vector<std::vector<float>> scratch(workers, std::vector<float>(2 * nx));
-  parallel_for(0, ny, threads, [&](int64_t lo, int64_t hi, int w) {
-    float* sum = scratch[w].data();
-    float* weight = sum + nx;
-    for (int64_t y = lo; y < hi; ++y) {
-      std::fill(sum, sum + 2 * nx, 0.0f);
-      const float* centre = padded.data() + (y + radius) * px + radius;
-      for (const Offset& o : offsets) {
-        accumulate_float(centre, centre + o.dy * px + o.dx, o.space, color, sum, weight, nx);
+  // w(p, q) = w(q, p): every pair of pixels is weighed once, with the offsets of half the
+  // disk, and counts for both ends. Output rows go in chunks of kChunk; a chunk takes the
+  // pairs that start on its rows or on the `radius` rows above it (border rows included, they
+  // hold the mirrored neighbours of the first rows) and end in it. Chunks are independent, so
+  // the result does not depend on the thread count.
+  std::vector<Offset> half;
+  for (const Offset& o : offsets) {
+    if (o.dy > 0 || (o.dy == 0 && o.dx > 0)) half.push_back(o);
+  }
+  constexpr int64_t kChunk = 64;
+  const int64_t chunks = (ny + kChunk - 1) / kChunk;
+  const int workers = worker_count(chunks, threads);
+  // Accumulator rows span [-radius, nx + radius) so that pairs ending outside the image land
+  // in margins that are never read; one extra row takes the ends outside the chunk.
+  const int64_t stride = nx + 2 * radius;
+  struct Scratch {
+    std::vector<float> image, sum, weight, w;
+  };
+  std::vector<Scratch> scratch(workers);
+  for (Scratch& sc : scratch) {
+    sc.image.resize((kChunk + 2 * radius) * px);
+    sc.sum.resize((kChunk + 1) * stride);
+    sc.weight.resize((kChunk + 1) * stride);
+    sc.w.resize(stride);
+  }
+  parallel_for(0, chunks, threads, [&](int64_t lo, int64_t hi, int worker) {
+    Scratch& sc = scratch[worker];
+    float* wx = sc.w.data() + radius;  // wx[x]: weight of the pair starting at x
+    for (int64_t c = lo; c < hi; ++c) {
+      const int64_t y0 = c * kChunk, y1 = std::min(ny, y0 + kChunk);
+      pad_rows(y0 - radius, y1 - y0 + 2 * radius, sc.image.data());
+      // x = 0 of image row y (y in [y0 - radius, y1 + radius))
+      auto image_row = [&](int64_t y) { return sc.image.data() + (y - y0 + radius) * px + radius; };
+      auto sum_row = [&](int64_t y) {
+        return sc.sum.data() + (y >= y0 && y < y1 ? y - y0 : kChunk) * stride + radius;
+      };
+      auto weight_row = [&](int64_t y) {
+        return sc.weight.data() + (y >= y0 && y < y1 ? y - y0 : kChunk) * stride + radius;
+      };
+      for (int64_t y = y0; y < y1; ++y) {  // every pixel's own weight, 1
+        std::copy(image_row(y), image_row(y) + nx, sum_row(y));
+        std::fill_n(weight_row(y), nx, 1.0f);
       }
-      normalise(sum, weight, out + y * nx, nx);
+      for (int64_t y = y0 - radius; y < y1; ++y) {
+        const float* p_row = image_row(y);
+        for (const Offset& o : half) {
+          const int64_t yq = y + o.dy;
+          if (y < y0 && yq < y0) continue;  // neither end in this chunk
+          const float* q_row = p_row + o.dy * px + o.dx;  // q = p + (dy, dx)
+          const int64_t x_lo = std::min<int64_t>(0, -o.dx);
+          const int64_t x_hi = std::max<int64_t>(nx, nx - o.dx);
+          const int64_t n = x_hi - x_lo;
+          if (o.dy > 0) {
+            pairs(p_row + x_lo, q_row + x_lo, o.space, color, sum_row(y) + x_lo,
+                  weight_row(y) + x_lo, sum_row(yq) + x_lo + o.dx, weight_row(yq) + x_lo + o.dx,
+                  n);
+          } else {  // both ends on one row: two sweeps, as the ends overlap
+            pair_weights(p_row + x_lo, q_row + x_lo, o.space, color, wx + x_lo, n);
+            accumulate(sum_row(y) + x_lo, weight_row(y) + x_lo, wx + x_lo, q_row + x_lo, n);
+            accumulate(sum_row(y) + x_lo + o.dx, weight_row(y) + x_lo + o.dx, wx + x_lo,
+                       p_row + x_lo, n);
+          }
+        }
+      }
+      for (int64_t y = y0; y < y1; ++y) normalise(sum_row(y), weight_row(y), out + y * nx, nx);
     }
-  }, 8);
+  });
 }
 
 }  // namespace nmjcore
