@@ -62,7 +62,8 @@ __attribute__((always_inline)) inline float exp2_nonpositive(float t) {
   p = madd<Fused>(f, p, 1.0f);
   // The integer n sits in the low mantissa bits of `shifted`; 2^n has exponent bits n + 127.
   constexpr int32_t bias = __builtin_bit_cast(int32_t, round_magic) - 127;
-  const float scale = __builtin_bit_cast(float, (__builtin_bit_cast(int32_t, shifted) - bias) << 23);
+  const int32_t exponent = __builtin_bit_cast(int32_t, shifted) - bias;
+  const float scale = __builtin_bit_cast(float, exponent << 23);
   return p * scale;
 }
 
@@ -151,12 +152,14 @@ void bilateral_filter(const T* in, T* out, int64_t ny, int64_t nx, int64_t radiu
   const double log2e = 1.4426950408889634;
   const double space_coeff = -0.5 / (sigma_space * sigma_space) * log2e;
   const float color = static_cast<float>(-0.5 / (sigma_color * sigma_color) * log2e);
-  std::vector<Offset> offsets;
-  for (int64_t dy = -radius; dy <= radius; ++dy) {
-    for (int64_t dx = -radius; dx <= radius; ++dx) {
+  // w(p, q) = w(q, p): every pair of pixels is weighed once, with the offsets of half the
+  // disk (q after p in raster order), and counts for both ends.
+  std::vector<Offset> half;
+  for (int64_t dy = 0; dy <= radius; ++dy) {
+    for (int64_t dx = dy == 0 ? 1 : -radius; dx <= radius; ++dx) {
       const int64_t r2 = dy * dy + dx * dx;
       if (r2 > radius * radius) continue;
-      offsets.push_back({dy, dx, static_cast<float>(static_cast<double>(r2) * space_coeff)});
+      half.push_back({dy, dx, static_cast<float>(static_cast<double>(r2) * space_coeff)});
     }
   }
 
@@ -173,15 +176,10 @@ void bilateral_filter(const T* in, T* out, int64_t ny, int64_t nx, int64_t radiu
     }
   };
 
-  // w(p, q) = w(q, p): every pair of pixels is weighed once, with the offsets of half the
-  // disk, and counts for both ends. Output rows go in chunks of kChunk; a chunk takes the
-  // pairs that start on its rows or on the `radius` rows above it (border rows included, they
-  // hold the mirrored neighbours of the first rows) and end in it. Chunks are independent, so
-  // the result does not depend on the thread count.
-  std::vector<Offset> half;
-  for (const Offset& o : offsets) {
-    if (o.dy > 0 || (o.dy == 0 && o.dx > 0)) half.push_back(o);
-  }
+  // Output rows go in chunks of kChunk; a chunk takes the pairs that start on its rows or on
+  // the `radius` rows above it (border rows included: they hold the mirrored neighbours of
+  // the first rows) and end in it. Chunks are independent, so the result does not depend on
+  // the thread count.
   constexpr int64_t kChunk = 64;
   const int64_t chunks = (ny + kChunk - 1) / kChunk;
   const int workers = worker_count(chunks, threads);
@@ -205,7 +203,9 @@ void bilateral_filter(const T* in, T* out, int64_t ny, int64_t nx, int64_t radiu
       const int64_t y0 = c * kChunk, y1 = std::min(ny, y0 + kChunk);
       pad_rows(y0 - radius, y1 - y0 + 2 * radius, sc.image.data());
       // x = 0 of image row y (y in [y0 - radius, y1 + radius))
-      auto image_row = [&](int64_t y) { return sc.image.data() + (y - y0 + radius) * px + radius; };
+      auto image_row = [&](int64_t y) {
+        return sc.image.data() + (y - y0 + radius) * px + radius;
+      };
       auto sum_row = [&](int64_t y) {
         return sc.sum.data() + (y >= y0 && y < y1 ? y - y0 : kChunk) * stride + radius;
       };

@@ -328,17 +328,17 @@ void box_z_pass(const T* src, T* dst, const Geometry& g, Border border, T cval, 
 // A footprint cut into runs along x, in padded coordinates (dz, dy index the footprint).
 struct Run {
   int64_t dz, dy, x0, len;
-  int slot;  // which (dz, length) window rows this run reads
+  int slot;  // which of its plane's run lengths (window rows) it reads
 };
 
 struct RunPlan {
-  std::vector<Run> runs;
+  std::vector<Run> runs;                       // grouped by footprint plane
   std::vector<int64_t> dzs;                    // footprint planes that hold any run
+  std::vector<size_t> first_run;               // per entry of dzs, and one past the end
   std::vector<std::vector<int64_t>> lengths;   // per entry of dzs: distinct run lengths
-  std::vector<std::vector<int>> slots;         // per entry of dzs: slot of each length
   std::vector<int64_t> dy_lo, dy_hi;           // per entry of dzs: rows of the footprint used
   std::vector<int> top;                        // per entry of dzs: sparse-table levels needed
-  int n_slots = 0;
+  int64_t max_lengths = 0;                     // most distinct lengths in one plane
 };
 
 inline RunPlan plan_runs(const uint8_t* footprint, const Geometry& g) {
@@ -366,24 +366,26 @@ inline RunPlan plan_runs(const uint8_t* footprint, const Geometry& g) {
     if (runs.empty()) continue;
     std::sort(lengths.begin(), lengths.end());
     lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
-    std::vector<int> slots(lengths.size());
-    for (size_t i = 0; i < lengths.size(); ++i) slots[i] = plan.n_slots++;
+    plan.first_run.push_back(plan.runs.size());
     for (Run& r : runs) {
-      const size_t i = std::lower_bound(lengths.begin(), lengths.end(), r.len) - lengths.begin();
-      r.slot = slots[i];
+      r.slot = static_cast<int>(std::lower_bound(lengths.begin(), lengths.end(), r.len) -
+                                lengths.begin());
       plan.runs.push_back(r);
     }
     plan.dzs.push_back(dz);
     plan.top.push_back(floor_log2(lengths.back()));
+    plan.max_lengths = std::max<int64_t>(plan.max_lengths, lengths.size());
     plan.lengths.push_back(std::move(lengths));
-    plan.slots.push_back(std::move(slots));
     plan.dy_lo.push_back(lo);
     plan.dy_hi.push_back(hi);
   }
+  plan.first_run.push_back(plan.runs.size());
   return plan;
 }
 
 // Rank pass with an arbitrary footprint, src -> dst, parallel over tiles of output rows.
+// One footprint plane at a time: its window rows for the tile, then its runs folded into the
+// output rows, so scratch holds one plane's run lengths only.
 template <class T, bool Max>
 void runs_pass(const T* src, T* dst, const Geometry& g, const RunPlan& plan, Border border,
                T cval, int threads) {
@@ -401,7 +403,7 @@ void runs_pass(const T* src, T* dst, const Geometry& g, const RunPlan& plan, Bor
   std::vector<Scratch> scratch(workers);
   for (Scratch& s : scratch) {
     s.levels.resize((top + 1) * wp);
-    s.windows.resize(plan.n_slots * window_rows * wp);
+    s.windows.resize(plan.max_lengths * window_rows * wp);
   }
   const int64_t plane = g.ny * g.nx;
   parallel_for(0, n_tiles, threads, [&](int64_t lo, int64_t hi, int w) {
@@ -422,18 +424,20 @@ void runs_pass(const T* src, T* dst, const Geometry& g, const RunPlan& plan, Bor
           for (size_t j = 0; j < plan.lengths[i].size(); ++j) {
             const int64_t len = plan.lengths[i][j];
             window_from_levels<T, Max>(levels, wp, len, wp - len + 1,
-                                       window_row(plan.slots[i][j], r));
+                                       window_row(static_cast<int>(j), r));
           }
         }
-      }
-      for (int64_t y = 0; y < rows; ++y) {
-        T* out = dst + z * plane + (y0 + y) * g.nx;
-        const Run& first = plan.runs[0];
-        std::memcpy(out, window_row(first.slot, y + first.dy) + first.x0,
-                    static_cast<size_t>(g.nx) * sizeof(T));
-        for (size_t k = 1; k < plan.runs.size(); ++k) {
-          const Run& run = plan.runs[k];
-          accumulate<T, Max>(out, window_row(run.slot, y + run.dy) + run.x0, g.nx);
+        for (int64_t y = 0; y < rows; ++y) {
+          T* out = dst + z * plane + (y0 + y) * g.nx;
+          for (size_t k = plan.first_run[i]; k < plan.first_run[i + 1]; ++k) {
+            const Run& run = plan.runs[k];
+            const T* window = window_row(run.slot, y + run.dy) + run.x0;
+            if (k == 0) {
+              std::memcpy(out, window, static_cast<size_t>(g.nx) * sizeof(T));
+            } else {
+              accumulate<T, Max>(out, window, g.nx);
+            }
+          }
         }
       }
     }
