@@ -4,12 +4,14 @@ The compiled kernels of :mod:`nmjcore.ops` are re-exported here; the stages live
 own sub-packages (``nmjcore.synth``, ``nmjcore.preprocess``, ...).
 """
 
-from . import analysis, io, metrics, ops, preprocess, synth, viz
-from .ops import (connected_components, contact_areas, contact_areas_between,
-                  distance_transform, lapjv, lapjv_sparse, overlap_table)
+from . import analysis, footprint, io, metrics, ops, preprocess, synth, viz
+from .ops import (bilateral_filter, closing, connected_components, contact_areas,
+                  contact_areas_between, dilate, distance_transform, erode, lapjv, lapjv_sparse,
+                  opening, overlap_table)
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "connected_components", "contact_areas", "contact_areas_between",
-           "distance_transform", "lapjv", "lapjv_sparse", "overlap_table",
-           "analysis", "io", "metrics", "ops", "preprocess", "synth", "viz"]
+__all__ = ["__version__", "bilateral_filter", "closing", "connected_components", "contact_areas",
+           "contact_areas_between", "dilate", "distance_transform", "erode", "lapjv",
+           "lapjv_sparse", "opening", "overlap_table",
+           "analysis", "footprint", "io", "metrics", "ops", "preprocess", "synth", "viz"]

@@ -8,7 +8,10 @@ from .assignment import lapjv, lapjv_sparse
 from .components import connected_components
 from .contact import contact_areas, contact_areas_between
 from .distance import distance_transform
+from .filters import bilateral_filter
+from .morphology import closing, dilate, erode, opening
 from .overlap import overlap_table
 
-__all__ = ["connected_components", "contact_areas", "contact_areas_between",
-           "distance_transform", "lapjv", "lapjv_sparse", "overlap_table"]
+__all__ = ["bilateral_filter", "closing", "connected_components", "contact_areas",
+           "contact_areas_between", "dilate", "distance_transform", "erode", "lapjv",
+           "lapjv_sparse", "opening", "overlap_table"]
