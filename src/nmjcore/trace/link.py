@@ -1,0 +1,269 @@
+"""``link``: the 2D segments of every section become 3D axons with one id each."""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from ..ops._validate import resolve_threads
+from .anchors import normalise_anchors, segment_anchor_ids
+from .candidates import CostWeights
+from .ids import union_find
+from .pairs import PairLinks, match_pair
+from .proofreading import build_queue, end_uncertainty, link_uncertainty
+from .sections import SectionSource, Segments
+
+LINK_DTYPE = np.dtype([("z_a", np.int64), ("id_a", np.uint64), ("z_b", np.int64),
+                       ("id_b", np.uint64), ("cost", np.float64), ("kind", "U5")])
+CONFLICT_DTYPE = np.dtype([("anchor_a", np.uint64), ("anchor_b", np.uint64)] +
+                          [(name, LINK_DTYPE[name]) for name in LINK_DTYPE.names])
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """The result of :func:`link`.
+
+    Attributes
+    ----------
+    ids : (Z, Y, X) ndarray of uint32 (uint64 past 2**32 - 1 axons), or None
+        Axon id of every pixel, 0 = background; None when ``link(..., relabel=False)``
+        (use :meth:`relabel` section by section).
+    links : structured ndarray
+        One row per link: ``z_a, id_a, z_b, id_b`` (section index and segment id of both
+        ends, ``z_a < z_b``), ``cost``, ``kind`` ('match', 'gap', 'split' or 'merge').
+    queue : structured ndarray
+        Proofreading queue, most uncertain first: ``kind`` (a link's kind, or 'start'/'end'
+        for an axon that starts after the first / stops before the last section), ``z_a,
+        id_a, z_b, id_b`` (``z_b = -1`` for ends), ``uncertainty`` in [0, 1].
+    conflicts : structured ndarray
+        Links refused because they would join two different anchor ids: ``anchor_a,
+        anchor_b`` and the link's fields.
+    segment_ids, axon_ids : list of ndarray
+        Per section, the sorted segment ids and the axon id given to each: the id maps.
+    shifts : (Z - 1, 2) ndarray of float64
+        Estimated (dy, dx) from each section to the next, px.
+    """
+
+    ids: np.ndarray | None
+    links: np.ndarray
+    queue: np.ndarray
+    conflicts: np.ndarray
+    segment_ids: list
+    axon_ids: list
+    shifts: np.ndarray
+
+    def relabel(self, z: int, section) -> np.ndarray:
+        """Axon ids of the segments of section ``z`` (its 2D label image ``section``)."""
+        section = np.asarray(section)
+        return _apply_map(section, self.segment_ids[z], self.axon_ids[z])
+
+
+def _apply_map(section, seg_ids, axon_ids) -> np.ndarray:
+    dtype = axon_ids.dtype
+    if len(seg_ids) == 0:
+        return np.zeros(section.shape, dtype)
+    top = int(seg_ids[-1])
+    if top < 4 * section.size + 1024:
+        lut = np.zeros(top + 1, dtype)
+        lut[seg_ids.astype(np.int64)] = axon_ids
+        inside = section <= top
+        return np.where(inside, lut[np.where(inside, section, 0)], 0).astype(dtype)
+    pos = np.minimum(np.searchsorted(seg_ids, section), len(seg_ids) - 1)
+    return np.where(seg_ids[pos] == section, axon_ids[pos], 0).astype(dtype)
+
+
+def _check_number(value, name, low, *, allow_inf=False, low_open=True):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a number, got {type(value).__name__}")
+    value = float(value)
+    if math.isnan(value) or (math.isinf(value) and not allow_inf) or (
+            value <= low if low_open else value < low):
+        raise ValueError(f"{name}: expected a {'finite ' if not allow_inf else ''}number "
+                         f"{'>' if low_open else '>='} {low}, got {value}")
+    return value
+
+
+def link(sections, *, anchors=None, max_gap=2, cost_limit=0.8, weights=None,
+         search_radius=None, compensate_shift=True, min_branch_overlap=0.3, relabel=None,
+         threads=None, progress=False) -> Trace:
+    """Link the 2D segments of consecutive sections into 3D axons.
+
+    Parameters
+    ----------
+    sections : (Z, Y, X) ndarray, volume or sequence of (Y, X) ndarrays of integer labels
+        Per-section 2D segments, 0 = background; ids are unique within a section and mean
+        nothing across sections. A lazily read volume (``nmjcore.io.open_volume``) is read
+        section by section.
+    anchors : dict, (Z, Y, X) array or None
+        Manually labelled sections whose axon ids are kept: ``{z: (Y, X) label image of axon
+        ids}`` or ``{z: {segment id: axon id}}``, or a volume whose non-empty sections are
+        the anchors. Ids propagate along the links; two anchor ids that would meet are
+        reported in ``conflicts`` and kept apart. Chains without an anchor get new ids above
+        the largest anchor id.
+    max_gap : int >= 1
+        A segment left without a successor at z may link to z + 2 ... z + ``max_gap`` (bad or
+        missing sections); 1 disables gap closing.
+    cost_limit : float > 0
+        Pairs costing this or more are never linked (an axon starts or ends instead).
+    weights : CostWeights or None
+        Weights of the cost terms (overlap, centroid distance, area ratio); see
+        :class:`CostWeights`.
+    search_radius : float or None
+        Centroids closer than this (px, after shift compensation) are candidates even
+        without overlap; also the distance scale of the cost. Default: per section pair,
+        the median equivalent diameter of its segments.
+    compensate_shift : bool
+        Estimate the global shift of each section pair by phase correlation and compensate
+        it (sections that jump as a whole).
+    min_branch_overlap : float in (0, 1] or None
+        Second pass at branches: a segment left over by the assignment is linked ('split' or
+        'merge') to the segment of the neighbouring section it overlaps most, when that
+        overlap covers this share of it. None disables branching.
+    relabel : bool or None
+        Build the (Z, Y, X) axon-id volume ``ids``; default True for NumPy input, False for
+        lazily read volumes (use :meth:`Trace.relabel` then).
+    threads : int or None
+        Section pairs processed in parallel; default all cores.
+    progress : bool
+        Show progress bars.
+
+    Returns
+    -------
+    Trace
+
+    Notes
+    -----
+    Each adjacent pair: candidates from overlap and centroid distance after shift
+    compensation, costs (:class:`CostWeights`), a sparse LAPJV assignment with the cost
+    limit, then the branch pass. Gap closing runs for ``d = 2 .. max_gap`` in turn, pairing
+    only segments still without a forward (at z) or backward (at z + d) link. Global ids come
+    from one union-find pass over all links, cheapest first (:func:`union_find`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nmjcore.trace import link
+    >>> stack = np.zeros((3, 8, 8), np.uint32)
+    >>> stack[0, 1:4, 1:4] = 5; stack[1, 1:4, 2:5] = 2; stack[2, 2:5, 2:5] = 9
+    >>> t = link(stack)
+    >>> sorted(set(t.ids[t.ids > 0].tolist()))
+    [1]
+    """
+    source = SectionSource(sections)
+    Z = len(source)
+    if isinstance(max_gap, bool) or not isinstance(max_gap, (int, np.integer)) or max_gap < 1:
+        raise ValueError(f"max_gap: expected an int >= 1, got {max_gap!r}")
+    cost_limit = _check_number(cost_limit, "cost_limit", 0.0)
+    if search_radius is not None:
+        search_radius = _check_number(search_radius, "search_radius", 0.0)
+    if min_branch_overlap is not None:
+        min_branch_overlap = _check_number(min_branch_overlap, "min_branch_overlap", 0.0)
+        if min_branch_overlap > 1:
+            raise ValueError(f"min_branch_overlap: expected a number in (0, 1] or None, got "
+                             f"{min_branch_overlap}")
+    weights = CostWeights() if weights is None else weights
+    if not isinstance(weights, CostWeights):
+        raise TypeError(f"weights: expected a CostWeights or None, got {type(weights).__name__}")
+    anchor_sections = normalise_anchors(anchors, source.shape)
+    if relabel is None:
+        relabel = isinstance(sections, np.ndarray)
+    threads = resolve_threads(threads)
+    options = dict(weights=weights, cost_limit=cost_limit, search_radius=search_radius,
+                   compensate_shift=bool(compensate_shift),
+                   min_branch_overlap=min_branch_overlap)
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        def run(fn, items, what):
+            return list(tqdm(pool.map(fn, items), total=len(items), desc=what,
+                             disable=not progress, leave=False))
+
+        segments = run(lambda z: Segments.of(source.read(z)), range(Z), "segments")
+        offsets = np.r_[0, np.cumsum([len(s) for s in segments])].astype(np.int64)
+        anchor = np.zeros(offsets[-1], np.uint64)
+        for z, value in anchor_sections.items():
+            anchor[offsets[z]:offsets[z + 1]] = segment_anchor_ids(source.read(z), segments[z],
+                                                                   value)
+
+        def pair(job):
+            z_a, z_b, sources, targets = job
+            return match_pair(source.read(z_a), source.read(z_b), segments[z_a], segments[z_b],
+                              z_a, z_b, sources=sources, targets=targets, **options)
+
+        found: list[PairLinks] = run(pair, [(z, z + 1, None, None) for z in range(Z - 1)],
+                                     "pairs")
+        forward = np.zeros(offsets[-1], bool)
+        backward = np.zeros(offsets[-1], bool)
+
+        def mark(pairs):
+            for p in pairs:
+                forward[offsets[p.z_a] + p.rows] = True
+                backward[offsets[p.z_b] + p.cols] = True
+
+        mark(found)
+        for d in range(2, min(max_gap, Z - 1) + 1):
+            jobs = []
+            for z in range(Z - d):
+                src = ~forward[offsets[z]:offsets[z + 1]]
+                dst = ~backward[offsets[z + d]:offsets[z + d + 1]]
+                if src.any() and dst.any():
+                    jobs.append((z, z + d, src, dst))
+            gaps = run(pair, jobs, f"gaps of {d}")
+            mark(gaps)
+            found.extend(gaps)
+
+    shifts = np.array([p.shift for p in found[:Z - 1]], np.float64).reshape(-1, 2)
+    node_a = np.concatenate([offsets[p.z_a] + p.rows for p in found] or [np.zeros(0, np.int64)])
+    node_b = np.concatenate([offsets[p.z_b] + p.cols for p in found] or [np.zeros(0, np.int64)])
+    cost = np.concatenate([p.cost for p in found] or [np.zeros(0)])
+    margin = np.concatenate([p.margin for p in found] or [np.zeros(0)])
+    kind = np.concatenate([p.kind for p in found] or [np.zeros(0, "U5")])
+    z_of = np.repeat(np.arange(Z), np.diff(offsets))
+    all_ids = np.concatenate([s.ids.astype(np.uint64) for s in segments])
+
+    ids, accepted = union_find(int(offsets[-1]), node_a, node_b, cost, anchor)
+    out_dtype = np.uint32 if (len(ids) == 0 or ids.max() <= np.iinfo(np.uint32).max) \
+        else np.uint64
+    ids = ids.astype(out_dtype)
+
+    links = np.zeros(len(node_a), LINK_DTYPE)
+    links["z_a"], links["id_a"] = z_of[node_a], all_ids[node_a]
+    links["z_b"], links["id_b"] = z_of[node_b], all_ids[node_b]
+    links["cost"], links["kind"] = cost, kind
+    order = np.lexsort((links["id_a"], links["z_b"], links["z_a"]))
+    links, margin, accepted = links[order], margin[order], accepted[order]
+    node_a, node_b = node_a[order], node_b[order]
+
+    conflicts = np.zeros(int((~accepted).sum()), CONFLICT_DTYPE)
+    conflicts["anchor_a"] = ids[node_a[~accepted]]
+    conflicts["anchor_b"] = ids[node_b[~accepted]]
+    for name in LINK_DTYPE.names:
+        conflicts[name] = links[name][~accepted]
+    links = links[accepted]
+
+    kept_a, kept_b = node_a[accepted], node_b[accepted]
+    forward = np.zeros(len(ids), bool)
+    backward = np.zeros(len(ids), bool)
+    forward[kept_a] = True
+    backward[kept_b] = True
+    areas = np.concatenate([s.areas for s in segments] or [np.zeros(0, np.int64)])
+    median_area = float(np.median(areas)) if len(areas) else 1.0
+    starts = np.flatnonzero(~backward & (z_of > 0))
+    ends = np.flatnonzero(~forward & (z_of < Z - 1))
+    end_nodes = np.r_[starts, ends]
+    queue = build_queue(
+        links, link_uncertainty(links["cost"], margin[accepted], links["kind"], cost_limit),
+        (np.r_[np.full(len(starts), "start"), np.full(len(ends), "end")], z_of[end_nodes],
+         all_ids[end_nodes], end_uncertainty(areas[end_nodes], median_area)))
+
+    segment_ids = [s.ids for s in segments]
+    axon_ids = [ids[offsets[z]:offsets[z + 1]] for z in range(Z)]
+    volume = None
+    if relabel:
+        volume = np.empty(source.shape, out_dtype)
+        for z in range(Z):
+            volume[z] = _apply_map(source.read(z), segment_ids[z], axon_ids[z])
+    return Trace(volume, links, queue, conflicts, segment_ids, axon_ids, shifts)

@@ -1,0 +1,136 @@
+"""Links between the segments of two sections: assignment, branches, and gap closing.
+
+One section pair is independent of every other, so :func:`match_pair` runs in a thread pool
+(the overlap table and the assignment release the GIL). Positions below index a section's
+:class:`~nmjcore.trace.sections.Segments`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import ops
+from .candidates import Candidates, CostWeights, candidates, default_radius
+from .shift import estimate_shift
+
+MATCH, GAP, SPLIT, MERGE = "match", "gap", "split", "merge"
+
+
+@dataclass(frozen=True, eq=False)
+class PairLinks:
+    """The links found between section ``z_a`` and section ``z_b``."""
+
+    z_a: int
+    z_b: int
+    rows: np.ndarray  #: (L,) int64 positions in section z_a
+    cols: np.ndarray  #: (L,) int64 positions in section z_b
+    cost: np.ndarray  #: (L,) float64
+    margin: np.ndarray  #: (L,) float64 next-best candidate cost minus this cost (inf: none)
+    kind: np.ndarray  #: (L,) str
+    shift: tuple  #: (dy, dx) estimated between the two sections, px
+
+
+def _margins(rows, cols, cost, chosen, n_rows, n_cols) -> np.ndarray:
+    """How much dearer the best alternative of each chosen pair is, over its row and column
+    (inf when it has none). ``chosen`` indexes the chosen pairs among ``rows, cols, cost``."""
+    other = np.ones(len(rows), bool)
+    other[chosen] = False
+    best_row = np.full(n_rows, np.inf)
+    best_col = np.full(n_cols, np.inf)
+    np.minimum.at(best_row, rows[other], cost[other])
+    np.minimum.at(best_col, cols[other], cost[other])
+    return np.minimum(best_row[rows[chosen]], best_col[cols[chosen]]) - cost[chosen]
+
+
+def assign(cand: Candidates, n_rows: int, n_cols: int, cost_limit: float, keep_rows=None,
+           keep_cols=None):
+    """One-to-one links among the candidates, total cost minimal, each below ``cost_limit``.
+
+    ``keep_rows`` / ``keep_cols`` (bool masks) restrict the pairs to those segments.
+    Returns (rows, cols, cost, margin).
+    """
+    use = np.ones(len(cand.rows), bool)
+    if keep_rows is not None:
+        use &= keep_rows[cand.rows]
+    if keep_cols is not None:
+        use &= keep_cols[cand.cols]
+    use &= cand.cost < cost_limit
+    r, c, w = cand.rows[use], cand.cols[use], cand.cost[use]
+    if len(r) == 0:
+        e = np.zeros(0, np.int64)
+        return e, e, np.zeros(0), np.zeros(0)
+    row_to_col, _, _ = ops.lapjv_sparse(n_rows, n_cols, r, c, w, cost_limit=cost_limit)
+    row_to_col = np.asarray(row_to_col, dtype=np.int64)
+    rows = np.flatnonzero(row_to_col >= 0)
+    cols = row_to_col[rows]
+    # Candidate keys row * n_cols + col are sorted (see candidates), so a search finds each.
+    chosen = np.searchsorted(r * n_cols + c, rows * n_cols + cols)
+    return rows, cols, w[chosen], _margins(r, c, w, chosen, n_rows, n_cols)
+
+
+def branches(cand: Candidates, seg_a, seg_b, matched_a, matched_b, min_fraction: float):
+    """Split/merge links of the segments the assignment left over.
+
+    A segment of ``b`` left unmatched is linked (split) to the segment of ``a`` it overlaps
+    most, and one of ``a`` (merge) to the segment of ``b`` it overlaps most, when that
+    overlap covers at least ``min_fraction`` of the left-over segment.
+    Returns (rows, cols, cost, kind).
+    """
+    out_r, out_c, out_w, out_k = [], [], [], []
+    has = cand.intersection > 0
+    for side, kind in ((1, SPLIT), (0, MERGE)):
+        left = ~matched_b if side else ~matched_a
+        own = cand.cols if side else cand.rows
+        other = cand.rows if side else cand.cols
+        area = (seg_b.areas if side else seg_a.areas)[own]
+        frac = cand.intersection / area
+        sel = np.flatnonzero(has & left[own] & (frac >= min_fraction))
+        if len(sel) == 0:
+            continue
+        # The most-overlapping partner of each left-over segment: last of each group after
+        # sorting by (segment, overlap).
+        order = sel[np.lexsort((cand.intersection[sel], own[sel]))]
+        last = np.r_[own[order][1:] != own[order][:-1], True]
+        best = order[last]
+        out_r.append(cand.rows[best])
+        out_c.append(cand.cols[best])
+        out_w.append(cand.cost[best])
+        out_k.append(np.full(len(best), kind))
+    if not out_r:
+        e = np.zeros(0, np.int64)
+        return e, e, np.zeros(0), np.zeros(0, "U5")
+    return (np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_w),
+            np.concatenate(out_k))
+
+
+def match_pair(a, b, seg_a, seg_b, z_a: int, z_b: int, *, weights: CostWeights,
+               cost_limit: float, search_radius, compensate_shift: bool, min_branch_overlap,
+               sources=None, targets=None) -> PairLinks:
+    """Links from section ``a`` (index ``z_a``) to section ``b`` (``z_b``).
+
+    Adjacent sections (``sources``/``targets`` None): assignment, then branches of the
+    leftovers when ``min_branch_overlap`` is not None. Gap closing (``sources``, ``targets``:
+    bool masks of the segments still without a forward / backward link): assignment among
+    those only, links of kind ``"gap"``.
+    """
+    shift = estimate_shift(a, b) if compensate_shift else (0.0, 0.0)
+    radius = default_radius(seg_a, seg_b) if search_radius is None else search_radius
+    cand = candidates(a, b, seg_a, seg_b, shift, radius=radius, weights=weights)
+    rows, cols, cost, margin = assign(cand, len(seg_a), len(seg_b), cost_limit, sources,
+                                      targets)
+    gap = sources is not None
+    kind = np.full(len(rows), GAP if gap else MATCH)
+    if not gap and min_branch_overlap is not None:
+        matched_a = np.zeros(len(seg_a), bool)
+        matched_b = np.zeros(len(seg_b), bool)
+        matched_a[rows] = True
+        matched_b[cols] = True
+        br, bc, bw, bk = branches(cand, seg_a, seg_b, matched_a, matched_b, min_branch_overlap)
+        rows, cols = np.r_[rows, br], np.r_[cols, bc]
+        cost, kind = np.r_[cost, bw], np.r_[kind, bk]
+        margin = np.r_[margin, np.zeros(len(br))]
+    return PairLinks(z_a, z_b, rows.astype(np.int64), cols.astype(np.int64),
+                     cost.astype(np.float64), margin.astype(np.float64), kind.astype("U5"),
+                     shift)
