@@ -15,7 +15,7 @@ from .candidates import CostWeights
 from .ids import union_find
 from .pairs import PairLinks, match_pair
 from .proofreading import build_queue, end_uncertainty, link_uncertainty
-from .sections import SectionSource, Segments
+from .sections import SectionSource, Segments, apply_id_map
 
 LINK_DTYPE = np.dtype([("z_a", np.int64), ("id_a", np.uint64), ("z_b", np.int64),
                        ("id_b", np.uint64), ("cost", np.float64), ("kind", "U5")])
@@ -59,21 +59,7 @@ class Trace:
     def relabel(self, z: int, section) -> np.ndarray:
         """Axon ids of the segments of section ``z`` (its 2D label image ``section``)."""
         section = np.asarray(section)
-        return _apply_map(section, self.segment_ids[z], self.axon_ids[z])
-
-
-def _apply_map(section, seg_ids, axon_ids) -> np.ndarray:
-    dtype = axon_ids.dtype
-    if len(seg_ids) == 0:
-        return np.zeros(section.shape, dtype)
-    top = int(seg_ids[-1])
-    if top < 4 * section.size + 1024:
-        lut = np.zeros(top + 1, dtype)
-        lut[seg_ids.astype(np.int64)] = axon_ids
-        inside = section <= top
-        return np.where(inside, lut[np.where(inside, section, 0)], 0).astype(dtype)
-    pos = np.minimum(np.searchsorted(seg_ids, section), len(seg_ids) - 1)
-    return np.where(seg_ids[pos] == section, axon_ids[pos], 0).astype(dtype)
+        return apply_id_map(section, self.segment_ids[z], self.axon_ids[z])
 
 
 def _check_number(value, name, low, *, allow_inf=False, low_open=True):
@@ -265,5 +251,5 @@ def link(sections, *, anchors=None, max_gap=2, cost_limit=0.8, weights=None,
     if relabel:
         volume = np.empty(source.shape, out_dtype)
         for z in range(Z):
-            volume[z] = _apply_map(source.read(z), segment_ids[z], axon_ids[z])
+            volume[z] = apply_id_map(source.read(z), segment_ids[z], axon_ids[z])
     return Trace(volume, links, queue, conflicts, segment_ids, axon_ids, shifts)

@@ -27,7 +27,7 @@ class Segments:
 
     @classmethod
     def of(cls, labels: np.ndarray) -> Segments:
-        props = ops.region_properties(labels)
+        props = ops.region_properties(labels, threads=1)
         ids = np.asarray(props.ids)
         areas = np.asarray(props.counts, dtype=np.int64)
         centroids = np.asarray(props.centroids, dtype=np.float64).reshape(len(ids), 2)
@@ -39,6 +39,22 @@ class Segments:
     def index(self, ids) -> np.ndarray:
         """Positions of ``ids`` (all present) in :attr:`ids`."""
         return np.searchsorted(self.ids, ids)
+
+
+def apply_id_map(section, seg_ids, axon_ids) -> np.ndarray:
+    """``section`` with each id ``seg_ids[i]`` (sorted) replaced by ``axon_ids[i]``; ids not
+    listed become 0. A lookup table when the ids are small, else a binary search."""
+    dtype = axon_ids.dtype
+    if len(seg_ids) == 0:
+        return np.zeros(section.shape, dtype)
+    top = int(seg_ids[-1])
+    if top < 4 * section.size + 1024:
+        lut = np.zeros(top + 1, dtype)
+        lut[seg_ids.astype(np.int64)] = axon_ids
+        inside = section <= top
+        return np.where(inside, lut[np.where(inside, section, 0)], 0).astype(dtype)
+    pos = np.minimum(np.searchsorted(seg_ids, section), len(seg_ids) - 1)
+    return np.where(seg_ids[pos] == section, axon_ids[pos], 0).astype(dtype)
 
 
 class SectionSource:

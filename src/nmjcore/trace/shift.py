@@ -40,7 +40,8 @@ def estimate_shift(a, b, *, max_shift=None) -> tuple[float, float]:
     a, b : (Y, X) ndarray
         Label images or masks of two sections (non-zero = segment), same shape.
     max_shift : float or None
-        Largest shift considered, px, per axis; default a quarter of the section size.
+        Largest shift considered, px, per axis; default any shift below half the section
+        size (the most a cyclic correlation can tell apart).
 
     Returns
     -------
@@ -70,7 +71,7 @@ def estimate_shift(a, b, *, max_shift=None) -> tuple[float, float]:
     cross /= np.maximum(np.abs(cross), 1e-12)
     corr = scipy.fft.irfft2(cross, s=ca.shape)
     H, W = corr.shape
-    limit = (min(a.shape) / 4.0 if max_shift is None else float(max_shift)) / factor
+    limit = (np.inf if max_shift is None else float(max_shift)) / factor
     dy = np.fft.fftfreq(H, 1.0 / H)
     dx = np.fft.fftfreq(W, 1.0 / W)
     outside = (np.abs(dy)[:, None] > limit) | (np.abs(dx)[None, :] > limit)

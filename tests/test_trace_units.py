@@ -1,0 +1,226 @@
+"""The pieces of nmjcore.trace on small hand-made inputs: union-find ids, anchors, shift
+estimation, candidates and costs, id maps, argument checks, ROI merging."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.sparse.csgraph import connected_components as csgraph_components
+
+import nmjcore as nc
+from nmjcore.trace import CostWeights, estimate_shift, link, union_find
+from nmjcore.trace.candidates import candidates
+from nmjcore.trace.rois import merge_rois
+from nmjcore.trace.sections import Segments, apply_id_map
+
+
+def _same_partition(x, y):
+    """True when the two labelings group the items identically."""
+    pairs = np.unique(np.stack([x, y], 1), axis=0)
+    return len(pairs) == len(np.unique(x)) == len(np.unique(y))
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 40), data=st.data())
+def test_union_find_matches_scipy_components(n, data):
+    k = data.draw(st.integers(0, 60))
+    a = np.array(data.draw(st.lists(st.integers(0, n - 1), min_size=k, max_size=k)), np.int64)
+    b = np.array(data.draw(st.lists(st.integers(0, n - 1), min_size=k, max_size=k)), np.int64)
+    ids, accepted = union_find(n, a, b)
+    graph = sp.coo_matrix((np.ones(k), (a, b)), shape=(n, n))
+    _, ref = csgraph_components(graph, directed=False)
+    assert accepted.all()
+    assert _same_partition(ids, ref)
+    assert ids.min() == 1 and ids.max() == len(np.unique(ref))
+    assert ids[0] == 1  # new ids count up in order of each set's first node
+
+
+def test_union_find_anchors_propagate_and_conflicts_are_refused():
+    # chain 0-1-2-3-4 with anchors 7 at node 0 and 9 at node 4; link 2-3 is the dearest
+    a = np.array([0, 1, 2, 3])
+    b = np.array([1, 2, 3, 4])
+    cost = np.array([0.1, 0.2, 0.7, 0.1])
+    anchor = np.array([7, 0, 0, 0, 9, 0], np.uint64)
+    ids, accepted = union_find(6, a, b, cost, anchor)
+    assert ids.tolist() == [7, 7, 7, 9, 9, 10]
+    assert accepted.tolist() == [True, True, False, True]
+
+
+def test_union_find_checks_indices():
+    with pytest.raises(ValueError, match="a, b"):
+        union_find(3, [0], [3])
+    with pytest.raises(ValueError, match="a, b"):
+        union_find(3, [0, 1], [2])
+
+
+def _disc_section(shape, centres, radius, ids):
+    yy, xx = np.mgrid[:shape[0], :shape[1]]
+    out = np.zeros(shape, np.uint32)
+    for (cy, cx), r, i in zip(centres, radius, ids):
+        out[(yy - cy) ** 2 + (xx - cx) ** 2 <= r * r] = i
+    return out
+
+
+@pytest.mark.parametrize("shift", [(0, 0), (3, -5), (-40, 22), (70, 61)])
+def test_estimate_shift_recovers_a_translation(rng, shift):
+    centres = rng.uniform(60, 452, (40, 2))
+    radii = rng.uniform(6, 14, 40)
+    a = _disc_section((512, 512), centres, radii, np.arange(1, 41))
+    b = _disc_section((512, 512), centres + shift, radii, np.arange(1, 41))
+    dy, dx = estimate_shift(a, b)
+    assert abs(dy - shift[0]) <= 1.0 and abs(dx - shift[1]) <= 1.0
+    # segments that also change size and move a little: still within a few pixels
+    jitter = rng.normal(0, 1.0, (40, 2))
+    c = _disc_section((512, 512), centres + shift + jitter, rng.uniform(6, 14, 40),
+                      np.arange(1, 41))
+    dy, dx = estimate_shift(a, c)
+    assert abs(dy - shift[0]) <= 3.0 and abs(dx - shift[1]) <= 3.0
+
+
+def test_estimate_shift_empty_and_bad_shapes():
+    a = np.zeros((64, 64), np.uint32)
+    b = a.copy()
+    b[10:20, 10:20] = 1
+    assert estimate_shift(a, b) == (0.0, 0.0)
+    with pytest.raises(ValueError, match="a, b"):
+        estimate_shift(a, np.zeros((32, 64)))
+
+
+def test_candidates_overlap_plus_radius_and_costs():
+    a = np.zeros((40, 60), np.uint32)
+    b = np.zeros((40, 60), np.uint32)
+    a[5:15, 5:15] = 1     # overlaps b's 4 exactly
+    a[20:30, 40:50] = 2   # near b's 9 (centroids 8.5 px apart) without overlap
+    b[5:15, 5:15] = 4
+    b[20:30, 51:56] = 9
+    seg_a, seg_b = Segments.of(a), Segments.of(b)
+    w = CostWeights()
+    cand = candidates(a, b, seg_a, seg_b, (0.0, 0.0), radius=10.0, weights=w)
+    pairs = {(int(seg_a.ids[r]), int(seg_b.ids[c])): k
+             for k, (r, c) in enumerate(zip(cand.rows, cand.cols))}
+    assert set(pairs) == {(1, 4), (2, 9)}
+    assert cand.cost[pairs[1, 4]] == pytest.approx(0.0)
+    k = pairs[2, 9]
+    assert cand.intersection[k] == 0
+    assert cand.distance[k] == pytest.approx(8.5)
+    expected = w.overlap * 1.0 + w.distance * 0.85 + w.area * (1 - 50 / 100)
+    assert cand.cost[k] == pytest.approx(expected)
+
+
+def test_cost_weights_reject_bad_values():
+    with pytest.raises(ValueError, match="weights.distance"):
+        CostWeights(distance=-1.0)
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_apply_id_map(big):
+    ids = np.array([3, 8, 2**40 if big else 11], np.uint64)
+    axons = np.array([5, 6, 7], np.uint32)
+    section = np.array([[0, 3, 8], [int(ids[2]), 4, 3]], np.uint64)
+    out = apply_id_map(section, ids, axons)
+    assert out.dtype == np.uint32
+    assert out.tolist() == [[0, 5, 6], [7, 0, 5]]
+
+
+def test_link_checks_arguments():
+    stack = np.zeros((2, 8, 8), np.uint32)
+    with pytest.raises(ValueError, match="max_gap"):
+        link(stack, max_gap=0)
+    with pytest.raises(ValueError, match="cost_limit"):
+        link(stack, cost_limit=-1)
+    with pytest.raises(ValueError, match="sections"):
+        link(np.zeros((8, 8), np.uint32))
+    with pytest.raises(TypeError, match="sections"):
+        link(np.zeros((2, 8, 8), np.float32))
+    with pytest.raises(TypeError, match="weights"):
+        link(stack, weights=(1, 1, 1))
+    with pytest.raises(ValueError, match="anchors"):
+        link(stack, anchors={5: np.zeros((8, 8), np.uint32)})
+    with pytest.raises(ValueError, match="min_branch_overlap"):
+        link(stack, min_branch_overlap=2.0)
+
+
+def test_link_edge_cases():
+    one = link(np.zeros((1, 5, 5), np.uint32))
+    assert one.ids.shape == (1, 5, 5) and len(one.links) == 0 and len(one.queue) == 0
+    empty = link(np.zeros((4, 6, 6), np.uint8))
+    assert not empty.ids.any() and len(empty.links) == 0
+    single = np.zeros((3, 6, 6), np.uint64)
+    single[:, 2, 2] = [2**40, 1, 2**63]  # one pixel per section, huge ids
+    t = link(single)
+    assert t.ids[:, 2, 2].tolist() == [1, 1, 1]
+    assert t.links["id_a"].tolist() == [2**40, 1]
+
+
+def test_link_accepts_sequences_and_fortran_views():
+    stack = np.zeros((4, 20, 20), np.uint16)
+    for z in range(4):
+        stack[z, 2 + z:8 + z, 3:9] = 10 + z
+        stack[z, 12:18, 10 + z:16 + z] = 40 - z
+    ref = link(stack)
+    as_list = link([np.asfortranarray(s) for s in stack], relabel=False)
+    assert as_list.ids is None
+    for z in range(4):
+        assert np.array_equal(as_list.relabel(z, stack[z]), ref.ids[z])
+    assert np.array_equal(ref.links, as_list.links)
+    assert len(np.unique(ref.ids)) == 3
+
+
+def test_anchor_forms_give_the_same_ids():
+    stack = np.zeros((3, 16, 16), np.uint32)
+    stack[:, 2:7, 2:7] = np.array([1, 5, 2])[:, None, None]
+    stack[:, 9:14, 9:14] = np.array([2, 6, 1])[:, None, None]
+    by_image = np.zeros((16, 16), np.uint32)
+    by_image[1:8, 1:8] = 40          # covers segment 1 of section 0
+    by_image[9:14, 9:12] = 50        # covers 60 % of segment 2
+    t1 = link(stack, anchors={0: by_image})
+    t2 = link(stack, anchors={0: {1: 40, 2: 50}})
+    volume = np.zeros_like(stack)
+    volume[0] = by_image
+    t3 = link(stack, anchors=volume)
+    assert np.array_equal(t1.ids, t2.ids) and np.array_equal(t1.ids, t3.ids)
+    assert set(np.unique(t1.ids[:, 2:7, 2:7])) == {40}
+    assert set(np.unique(t1.ids[:, 9:14, 9:14])) == {50}
+    with pytest.raises(ValueError, match="segment id 3"):
+        link(stack, anchors={0: {3: 1}})
+
+
+def _shifted_rois(rng):
+    truth = nc.synth.phantom((12, 96, 128), n_axons=10, seed=4, jump_probability=0.0).axons
+    boxes = [(0, 0, 0, 12, 96, 72), (0, 0, 50, 12, 96, 128), (0, 40, 30, 12, 96, 100)]
+    rois, offsets = [], []
+    for k, (z0, y0, x0, z1, y1, x1) in enumerate(boxes):
+        crop = truth[z0:z1, y0:y1, x0:x1]
+        ids = np.unique(crop[crop > 0])
+        perm = np.zeros(int(truth.max()) + 1, np.uint32)
+        perm[ids] = rng.permutation(len(ids)) + 1 + 100 * k  # each window has its own ids
+        rois.append(perm[crop])
+        offsets.append((z0, y0, x0))
+    return truth, rois, offsets
+
+
+def test_merge_rois_recovers_one_id_space(rng):
+    truth, rois, offsets = _shifted_rois(rng)
+    merged = merge_rois(rois, offsets)
+    assert merged.ids.shape == truth.shape
+    assert _same_partition(merged.ids.ravel(), truth.ravel())
+    assert (merged.matches["iou"] > 0.5).all()
+    for k, (roi, off) in enumerate(zip(rois, offsets)):
+        box = tuple(slice(o, o + s) for o, s in zip(off, roi.shape))
+        assert np.array_equal(apply_id_map(roi, merged.roi_ids[k], merged.global_ids[k]),
+                              merged.ids[box])
+
+
+def test_merge_rois_without_overlap_keeps_ids_apart():
+    a = np.zeros((2, 4, 4), np.uint32)
+    a[:, 1:3, 1:3] = 5
+    merged = merge_rois([a, a], [(0, 0, 0), (0, 0, 4)], paste=False)
+    assert merged.ids is None
+    assert [g.tolist() for g in merged.global_ids] == [[1], [2]]
+    with pytest.raises(ValueError, match="offsets"):
+        merge_rois([a, a], [(0, 0, 0)])
+    with pytest.raises(ValueError, match="rois"):
+        merge_rois([a[0]], [(0, 0, 0)])
