@@ -47,6 +47,9 @@ def test_union_find_anchors_propagate_and_conflicts_are_refused():
     ids, accepted = union_find(6, a, b, cost, anchor)
     assert ids.tolist() == [7, 7, 7, 9, 9, 10]
     assert accepted.tolist() == [True, True, False, True]
+    # the anchor survives whichever side is the larger set when two sets join
+    ids, _ = union_find(4, [1, 2, 0], [2, 3, 1], anchor=np.array([5, 0, 0, 0], np.uint64))
+    assert ids.tolist() == [5, 5, 5, 5]
 
 
 def test_union_find_checks_indices():
