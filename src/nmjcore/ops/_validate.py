@@ -89,3 +89,59 @@ def check_connectivity(value, name: str, choices: Sequence[int]) -> None:
         raise TypeError(f"{name}: expected an int among {list(choices)}, got "
                         f"{type(value).__name__}")
     check_choice(int(value), name, choices)
+
+
+def as_float_array(value, name: str, allowed_ndim: Sequence[int]) -> np.ndarray:
+    """A C-contiguous, native-endian float32/float64 array; bool and integers become float64.
+
+    NaN and -inf are refused (+inf is left to the caller, where it may mean "forbidden").
+    """
+    array = as_array(value, name)
+    if array.dtype.kind in _INTEGER_KINDS:
+        array = array.astype(np.float64)
+    elif array.dtype.kind != "f" or array.dtype.itemsize not in (4, 8):
+        raise TypeError(f"{name}: expected a float32, float64 or integer array, got dtype "
+                        f"{array.dtype}")
+    check_ndim(array, name, allowed_ndim)
+    if not array.dtype.isnative:
+        array = array.astype(array.dtype.newbyteorder("="))
+    array = np.ascontiguousarray(array)
+    if np.isnan(array).any() or np.isneginf(array).any():
+        raise ValueError(f"{name}: expected no NaN or -inf entries")
+    return array
+
+
+def as_index_array(value, name: str) -> np.ndarray:
+    """A 1D C-contiguous int64 array from any integer array-like."""
+    array = as_array(value, name)
+    if array.dtype.kind not in "iu" and not (array.size == 0 and array.dtype.kind == "f"):
+        raise TypeError(f"{name}: expected an integer array, got dtype {array.dtype}")
+    check_ndim(array, name, (1,))
+    if array.dtype.kind == "u" and array.size and array.max() > np.iinfo(np.int64).max:
+        raise ValueError(f"{name}: indices out of the int64 range")
+    return np.ascontiguousarray(array, dtype=np.int64)
+
+
+def as_count(value, name: str) -> int:
+    """A non-negative Python int."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}: expected a non-negative int, got {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{name}: expected a non-negative int, got {value}")
+    return int(value)
+
+
+def as_real(value, name: str, allow_inf: bool = False) -> float:
+    """A real number (not NaN; +-inf only with allow_inf) as a Python float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a number, got {type(value).__name__}")
+    value = float(value)
+    if math.isnan(value) or (math.isinf(value) and not allow_inf):
+        raise ValueError(f"{name}: expected a {'non-NaN' if allow_inf else 'finite'} number, "
+                         f"got {value}")
+    return value
+
+
+def check_same_shape(a: np.ndarray, b: np.ndarray, names: str) -> None:
+    if a.shape != b.shape:
+        raise ValueError(f"{names}: expected arrays of one shape, got {a.shape} and {b.shape}")

@@ -11,8 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .. import ops
-from .sections import Segments
+from .sections import Segments, overlaps
 
 #: A segment takes an anchor label only when it covers at least this share of its pixels.
 MIN_ANCHOR_COVER = 0.5
@@ -70,7 +69,7 @@ def segment_anchor_ids(section: np.ndarray, segments: Segments, anchor) -> np.nd
     image = np.ascontiguousarray(anchor)
     if image.dtype.kind == "i" and image.size and image.min() < 0:
         raise ValueError("anchors: expected non-negative axon ids")
-    ids_s, ids_a, counts = (np.asarray(v) for v in ops.overlap_table(section, image))
+    ids_s, ids_a, counts = overlaps(section, image)
     if len(ids_s) == 0:
         return out
     order = np.lexsort((counts, ids_s))

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .. import ops
-from .sections import Segments
+from .sections import Segments, overlaps
 from .shift import overlapping_windows
 
 
@@ -71,8 +70,8 @@ def candidates(a: np.ndarray, b: np.ndarray, seg_a: Segments, seg_b: Segments, s
     if len(seg_a) == 0 or len(seg_b) == 0:
         return Candidates(empty_i, empty_i, empty_i, np.zeros(0), np.zeros(0))
     box_a, box_b = overlapping_windows(a.shape, shift)
-    ids_a, ids_b, counts = ops.overlap_table(np.ascontiguousarray(a[box_a]),
-                                            np.ascontiguousarray(b[box_b]))
+    ids_a, ids_b, counts = overlaps(np.ascontiguousarray(a[box_a]),
+                                    np.ascontiguousarray(b[box_b]))
     keys_overlap = (seg_a.index(np.asarray(ids_a)).astype(np.int64) * len(seg_b)
                     + seg_b.index(np.asarray(ids_b)).astype(np.int64))
     moved = seg_a.centroids + np.asarray(shift, dtype=np.float64)[None, :]

@@ -40,8 +40,7 @@ def _union_links(n_nodes, a, b, order, anchor):
             ra, rb = rb, ra
         parent[rb] = ra
         size[ra] += size[rb]
-        if label[ra] == 0:
-            label[ra] = lb
+        label[ra] = la if la != 0 else lb
         accepted[k] = True
     roots = np.empty(n_nodes, np.int64)
     for i in range(n_nodes):

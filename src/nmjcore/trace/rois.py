@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import ops
 from .ids import union_find
-from .sections import apply_id_map
+from .sections import apply_id_map, overlaps
 
 MATCH_DTYPE = np.dtype([("roi_a", np.int64), ("id_a", np.uint64), ("roi_b", np.int64),
                         ("id_b", np.uint64), ("iou", np.float64)])
@@ -91,7 +91,7 @@ def merge_rois(rois, offsets, *, min_iou=0.5, paste=True) -> MergedRois:
             box_i = tuple(slice(a - o, b - o) for a, b, o in zip(lo, hi, offsets[i]))
             box_j = tuple(slice(a - o, b - o) for a, b, o in zip(lo, hi, offsets[j]))
             a, b = np.ascontiguousarray(rois[i][box_i]), np.ascontiguousarray(rois[j][box_j])
-            ids_a, ids_b, inter = (np.asarray(v) for v in ops.overlap_table(a, b))
+            ids_a, ids_b, inter = overlaps(a, b)
             if len(ids_a) == 0:
                 continue
             ua, na = np.unique(a[a != 0], return_counts=True)

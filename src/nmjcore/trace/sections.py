@@ -41,6 +41,14 @@ class Segments:
         return np.searchsorted(self.ids, ids)
 
 
+def overlaps(a: np.ndarray, b: np.ndarray):
+    """``(ids_a, ids_b, counts)`` of the pairs of segments that share pixels (no background),
+    sorted by ``(ids_a, ids_b)``; one thread, as callers already run one task per section."""
+    ids_a, ids_b, counts = ops.overlap_table(a, b, threads=1)
+    keep = (ids_a != 0) & (ids_b != 0)
+    return ids_a[keep], ids_b[keep], counts[keep]
+
+
 def apply_id_map(section, seg_ids, axon_ids) -> np.ndarray:
     """``section`` with each id ``seg_ids[i]`` (sorted) replaced by ``axon_ids[i]``; ids not
     listed become 0. A lookup table when the ids are small, else a binary search."""
