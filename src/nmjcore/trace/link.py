@@ -74,7 +74,7 @@ def _check_number(value, name, low, *, allow_inf=False, low_open=True):
 
 
 def link(sections, *, anchors=None, max_gap=2, cost_limit=0.8, weights=None,
-         search_radius=None, compensate_shift=True, min_branch_overlap=0.3, relabel=None,
+         search_radius=None, compensate_shift=True, min_branch_overlap=0.5, relabel=None,
          threads=None, progress=False) -> Trace:
     """Link the 2D segments of consecutive sections into 3D axons.
 

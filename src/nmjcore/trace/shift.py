@@ -30,6 +30,17 @@ def _peak_offset(values: np.ndarray) -> float:
     return 0.0 if denom >= 0 else float(np.clip(0.5 * (left - right) / denom, -0.5, 0.5))
 
 
+def _agreement(a: np.ndarray, b: np.ndarray, dy: int, dx: int) -> float:
+    """Correlation of ``a`` and ``b`` over their common part when ``b`` is moved by -(dy, dx)."""
+    (ya, xa), (yb, xb) = overlapping_windows(a.shape, (dy, dx))
+    u, v = a[ya, xa].ravel(), b[yb, xb].ravel()
+    if u.size < 2:
+        return -1.0
+    u, v = u - u.mean(), v - v.mean()
+    denom = float(np.sqrt((u * u).sum() * (v * v).sum()))
+    return float((u * v).sum()) / denom if denom > 0 else -1.0
+
+
 def estimate_shift(a, b, *, max_shift=None) -> tuple[float, float]:
     """Translation ``(dy, dx)`` that moves section ``a`` onto section ``b``.
 
@@ -53,7 +64,9 @@ def estimate_shift(a, b, *, max_shift=None) -> tuple[float, float]:
     Normalised cross-power spectrum (phase correlation, Kuglin & Hines 1975) of the two masks,
     block-averaged to about ``COARSE_SIZE`` px and Hann-windowed so the section borders do not
     correlate; the peak is refined to sub-sample precision by a parabola through its
-    neighbours along each axis.
+    neighbours along each axis. The peak is kept only if the masks agree better there than
+    without a shift (Pearson correlation over the common part), which guards dense masks,
+    whose phase correlation has no clear peak, against a spurious jump.
     """
     a = np.asarray(a)
     b = np.asarray(b)
@@ -77,6 +90,8 @@ def estimate_shift(a, b, *, max_shift=None) -> tuple[float, float]:
     outside = (np.abs(dy)[:, None] > limit) | (np.abs(dx)[None, :] > limit)
     corr[outside] = -np.inf
     iy, ix = np.unravel_index(int(np.argmax(corr)), corr.shape)
+    if _agreement(ca, cb, 0, 0) >= _agreement(ca, cb, int(dy[iy]), int(dx[ix])):
+        return 0.0, 0.0  # the peak is noise (dense or featureless masks): keep the sections
     sy = _peak_offset(corr[[(iy - 1) % H, iy, (iy + 1) % H], ix])
     sx = _peak_offset(corr[iy, [(ix - 1) % W, ix, (ix + 1) % W]])
     return float((dy[iy] + sy) * factor), float((dx[ix] + sx) * factor)
