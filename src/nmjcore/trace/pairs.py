@@ -70,23 +70,38 @@ def assign(cand: Candidates, n_rows: int, n_cols: int, cost_limit: float, keep_r
     return rows, cols, w[chosen], _margins(r, c, w, chosen, n_rows, n_cols)
 
 
-def branches(cand: Candidates, seg_a, seg_b, matched_a, matched_b, min_fraction: float):
+#: A branch link needs the divided segment covered this much by its two parts together.
+MIN_PARTITION = 0.7
+
+
+def _intersection(cand: Candidates, rows, cols, n_cols: int) -> np.ndarray:
+    """Overlap of the pairs (rows, cols), 0 where col is -1 or the pair is no candidate."""
+    keys = cand.rows * n_cols + cand.cols  # sorted (see candidates)
+    want = rows * n_cols + np.maximum(cols, 0)
+    pos = np.minimum(np.searchsorted(keys, want), max(len(keys) - 1, 0))
+    hit = (cols >= 0) & (len(keys) > 0) & (keys[pos] == want)
+    return np.where(hit, cand.intersection[pos], 0)
+
+
+def branches(cand: Candidates, seg_a, seg_b, match_a, match_b, min_fraction: float):
     """Split/merge links of the segments the assignment left over.
 
     A segment of ``b`` left unmatched is linked (split) to the segment of ``a`` it overlaps
     most, and one of ``a`` (merge) to the segment of ``b`` it overlaps most, when that
-    overlap covers at least ``min_fraction`` of the left-over segment.
+    overlap covers at least ``min_fraction`` of the left-over segment and the divided
+    segment is covered to ``MIN_PARTITION`` by the left-over one and its own match together
+    (it really divides in two, rather than touching a neighbour's fragment).
+    ``match_a`` / ``match_b``: the assignment's partner of each segment, -1 = none.
     Returns (rows, cols, cost, kind).
     """
     out_r, out_c, out_w, out_k = [], [], [], []
     has = cand.intersection > 0
+    n_b = len(seg_b)
     for side, kind in ((1, SPLIT), (0, MERGE)):
-        left = ~matched_b if side else ~matched_a
         own = cand.cols if side else cand.rows
-        other = cand.rows if side else cand.cols
+        left = (match_b if side else match_a)[own] < 0
         area = (seg_b.areas if side else seg_a.areas)[own]
-        frac = cand.intersection / area
-        sel = np.flatnonzero(has & left[own] & (frac >= min_fraction))
+        sel = np.flatnonzero(has & left & (cand.intersection >= min_fraction * area))
         if len(sel) == 0:
             continue
         # The most-overlapping partner of each left-over segment: last of each group after
@@ -94,10 +109,20 @@ def branches(cand: Candidates, seg_a, seg_b, matched_a, matched_b, min_fraction:
         order = sel[np.lexsort((cand.intersection[sel], own[sel]))]
         last = np.r_[own[order][1:] != own[order][:-1], True]
         best = order[last]
-        out_r.append(cand.rows[best])
-        out_c.append(cand.cols[best])
-        out_w.append(cand.cost[best])
-        out_k.append(np.full(len(best), kind))
+        r, c = cand.rows[best], cand.cols[best]
+        if side:  # a divides into c and a's match
+            sibling = _intersection(cand, r, match_a[r], n_b)
+            divided = seg_a.areas[r]
+        else:  # b is made of r and b's match
+            partner = match_b[c]
+            sibling = np.where(partner >= 0, _intersection(cand, np.maximum(partner, 0), c,
+                                                           n_b), 0)
+            divided = seg_b.areas[c]
+        keep = cand.intersection[best] + sibling >= MIN_PARTITION * divided
+        out_r.append(r[keep])
+        out_c.append(c[keep])
+        out_w.append(cand.cost[best][keep])
+        out_k.append(np.full(int(keep.sum()), kind))
     if not out_r:
         e = np.zeros(0, np.int64)
         return e, e, np.zeros(0), np.zeros(0, "U5")
@@ -123,11 +148,11 @@ def match_pair(a, b, seg_a, seg_b, z_a: int, z_b: int, *, weights: CostWeights,
     gap = sources is not None
     kind = np.full(len(rows), GAP if gap else MATCH)
     if not gap and min_branch_overlap is not None:
-        matched_a = np.zeros(len(seg_a), bool)
-        matched_b = np.zeros(len(seg_b), bool)
-        matched_a[rows] = True
-        matched_b[cols] = True
-        br, bc, bw, bk = branches(cand, seg_a, seg_b, matched_a, matched_b, min_branch_overlap)
+        match_a = np.full(len(seg_a), -1, np.int64)
+        match_b = np.full(len(seg_b), -1, np.int64)
+        match_a[rows] = cols
+        match_b[cols] = rows
+        br, bc, bw, bk = branches(cand, seg_a, seg_b, match_a, match_b, min_branch_overlap)
         rows, cols = np.r_[rows, br], np.r_[cols, bc]
         cost, kind = np.r_[cost, bw], np.r_[kind, bk]
         margin = np.r_[margin, np.zeros(len(br))]
