@@ -248,3 +248,39 @@ def test_touching_axons_stay_apart():
     assert s["are"] < GOAL_ARE
     assert s["voi_merge"] < 0.05
     assert s["erl_nm"] >= GOAL_ERL * s["erl_truth_nm"]
+
+
+def test_queue_ranks_wrong_links_first():
+    """Without shift compensation the jumps cause wrong links; the queue puts them on top."""
+    p = nc.synth.phantom(SHAPE, n_axons=24, seed=14, jump_probability=0.25,
+                         jump_size=(30.0, 60.0))
+    sections = relabel_sections(p.axons > 0)
+    trace = link(sections, max_gap=3, compensate_shift=False)
+    links = trace.queue[trace.queue["z_b"] >= 0]
+
+    def true_id(z, seg):
+        return np.bincount(p.axons[z][sections[z] == seg]).argmax()
+
+    wrong = np.array([true_id(r["z_a"], r["id_a"]) != true_id(r["z_b"], r["id_b"])
+                      for r in links])
+    k = int(wrong.sum())
+    assert k >= 10
+    assert wrong[:k].mean() >= 0.7  # precision of the top k of the queue
+
+
+def test_separately_traced_windows_merge_into_one_id_space():
+    from nmjcore.trace.rois import merge_rois
+
+    p = nc.synth.phantom((24, 160, 200), n_axons=16, seed=18, jump_probability=0.0)
+    sections = relabel_sections(p.axons > 0)
+    boxes = [(0, 14, 0, 120), (0, 14, 80, 200), (10, 24, 0, 120), (10, 24, 80, 200)]
+    rois, offsets = [], []
+    for z0, z1, x0, x1 in boxes:
+        window = np.stack([nc.connected_components(s, 4)[0] for s in sections[z0:z1, :, x0:x1]])
+        rois.append(link(window).ids)
+        offsets.append((z0, 0, x0))
+    merged = merge_rois(rois, offsets)
+    assert merged.ids.shape == p.axons.shape
+    s = scores("ROI merge", merged.ids, p.axons, p.sampling)
+    assert s["are"] < GOAL_ARE
+    assert s["erl_nm"] >= GOAL_ERL * s["erl_truth_nm"]
