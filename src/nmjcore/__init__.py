@@ -6,6 +6,7 @@ own sub-packages (``nmjcore.synth``, ...).
 
 from . import io, ops, synth
 from . import metrics
+from . import trace
 from .ops import connected_components, distance_transform
 from .ops import RegionProperties, region_properties
 from .ops import lapjv, lapjv_sparse, overlap_table
@@ -15,3 +16,4 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "connected_components", "distance_transform", "io", "ops", "synth"]
 __all__ += ["RegionProperties", "region_properties"]
 __all__ += ["lapjv", "lapjv_sparse", "metrics", "overlap_table"]
+__all__ += ["trace"]

@@ -9,6 +9,8 @@ the proofreading queue (:mod:`.proofreading`) and ROI merging (:mod:`.rois`).
 from .candidates import CostWeights
 from .ids import union_find
 from .link import Trace, link
+from .rois import MergedRois, merge_rois
 from .shift import estimate_shift
 
-__all__ = ["CostWeights", "Trace", "estimate_shift", "link", "union_find"]
+__all__ = ["CostWeights", "MergedRois", "Trace", "estimate_shift", "link", "merge_rois",
+           "union_find"]
