@@ -139,10 +139,12 @@ def link(sections, *, anchors=None, max_gap=2, cost_limit=0.8, weights=None,
     >>> sorted(set(t.ids[t.ids > 0].tolist()))
     [1]
     """
-    source = SectionSource(sections)
-    Z = len(source)
     if isinstance(max_gap, bool) or not isinstance(max_gap, (int, np.integer)) or max_gap < 1:
         raise ValueError(f"max_gap: expected an int >= 1, got {max_gap!r}")
+    threads = resolve_threads(threads)
+    # enough cached sections for the pairs in flight (each reaches max_gap sections ahead)
+    source = SectionSource(sections, cache=2 * threads + max_gap + 2)
+    Z = len(source)
     cost_limit = _check_number(cost_limit, "cost_limit", 0.0)
     if search_radius is not None:
         search_radius = _check_number(search_radius, "search_radius", 0.0)
@@ -157,7 +159,6 @@ def link(sections, *, anchors=None, max_gap=2, cost_limit=0.8, weights=None,
     anchor_sections = normalise_anchors(anchors, source.shape)
     if relabel is None:
         relabel = isinstance(sections, np.ndarray)
-    threads = resolve_threads(threads)
     options = dict(weights=weights, cost_limit=cost_limit, search_radius=search_radius,
                    compensate_shift=bool(compensate_shift),
                    min_branch_overlap=min_branch_overlap)

@@ -6,6 +6,8 @@ one section mean nothing in another. :class:`Segments` holds what the linking ne
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -66,9 +68,13 @@ def apply_id_map(section, seg_ids, axon_ids) -> np.ndarray:
 
 
 class SectionSource:
-    """Uniform read access to the sections, one at a time (lazy volumes read only that one)."""
+    """Uniform read access to the sections, one at a time (lazy volumes read only that one).
 
-    def __init__(self, sections, name: str = "sections"):
+    Sections of anything but an in-memory array are kept in a small cache of the ``cache``
+    most recently read, as the linking reads each section for several neighbouring pairs.
+    """
+
+    def __init__(self, sections, name: str = "sections", cache: int = 8):
         if isinstance(sections, np.ndarray) or hasattr(sections, "shape") and hasattr(
                 sections, "__getitem__") and not isinstance(sections, Sequence):
             shape = tuple(sections.shape)
@@ -92,11 +98,28 @@ class SectionSource:
         if self.shape[0] == 0:
             raise ValueError(f"{name}: expected at least one section, got shape {self.shape}")
         self.name = name
+        self._capacity = 0 if isinstance(sections, np.ndarray) else max(0, int(cache))
+        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return self.shape[0]
 
     def read(self, z: int) -> np.ndarray:
+        if self._capacity == 0:
+            return self._load(z)
+        with self._lock:
+            if z in self._cache:
+                self._cache.move_to_end(z)
+                return self._cache[z]
+        section = self._load(z)
+        with self._lock:
+            self._cache[z] = section
+            while len(self._cache) > self._capacity:
+                self._cache.popitem(last=False)
+        return section
+
+    def _load(self, z: int) -> np.ndarray:
         section = np.asarray(self._data[z])
         if section.shape != self.shape[1:]:
             raise ValueError(f"{self.name}: section {z} has shape {section.shape}, expected "
