@@ -3,6 +3,8 @@ estimation, candidates and costs, id maps, argument checks, ROI merging."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -227,3 +229,28 @@ def test_merge_rois_without_overlap_keeps_ids_apart():
         merge_rois([a, a], [(0, 0, 0)])
     with pytest.raises(ValueError, match="rois"):
         merge_rois([a[0]], [(0, 0, 0)])
+
+
+@functools.lru_cache(maxsize=1)
+def _small_stack():
+    p = nc.synth.phantom((10, 96, 96), n_axons=8, seed=21)
+    return np.stack([nc.connected_components(s > 0, 4)[0] for s in p.axons])
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), dtype=st.sampled_from([np.uint16, np.int32, np.uint64]),
+       offset=st.sampled_from([0, 1000, 2**31]))
+def test_link_does_not_depend_on_the_section_ids(seed, dtype, offset):
+    """Renumbering the segments of every section (any dtype, sparse ids) links the same."""
+    stack = _small_stack()
+    if np.iinfo(dtype).max < offset + 200:
+        offset = 0
+    rng = np.random.default_rng(seed)
+    renumbered = np.zeros(stack.shape, dtype)
+    for z, section in enumerate(stack):
+        n = int(section.max())
+        new = np.r_[0, rng.choice(200, n, replace=False) + 1 + offset].astype(dtype)
+        renumbered[z] = new[section]
+    ref, other = link(stack), link(renumbered)
+    assert _same_partition(ref.ids.ravel(), other.ids.ravel())
+    assert np.array_equal(np.sort(ref.links["cost"]), np.sort(other.links["cost"]))
