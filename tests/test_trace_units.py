@@ -254,3 +254,16 @@ def test_link_does_not_depend_on_the_section_ids(seed, dtype, offset):
     ref, other = link(stack), link(renumbered)
     assert _same_partition(ref.ids.ravel(), other.ids.ravel())
     assert np.array_equal(np.sort(ref.links["cost"]), np.sort(other.links["cost"]))
+
+
+def test_candidates_compare_the_part_both_sections_show():
+    """A jump pushes half a segment out of the field: the half that stayed matches fully."""
+    a = np.zeros((64, 64), np.uint32)
+    a[20:40, 44:60] = 7          # wholly inside section a
+    b = np.zeros((64, 64), np.uint32)
+    b[20:40, 56:64] = 3          # the tissue moved 12 px right: 8 of its 16 columns remain
+    seg_a, seg_b = Segments.of(a), Segments.of(b)
+    cand = candidates(a, b, seg_a, seg_b, (0.0, 12.0), radius=20.0, weights=CostWeights())
+    assert len(cand.rows) == 1 and cand.intersection[0] == 160
+    # IoU and area ratio are 1 within the common field; only the centroids differ (4 px)
+    assert cand.cost[0] == pytest.approx(CostWeights().distance * 4.0 / 20.0)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .sections import Segments, overlaps
+from .. import ops
+from .sections import Segments
 from .shift import overlapping_windows
 
 
@@ -21,7 +22,8 @@ class CostWeights:
 
     ``cost = overlap * (1 - IoU) + distance * min(d / radius, 1) + area * (1 - small / large)``
 
-    where IoU is the intersection over union of the two segments after shift compensation,
+    where IoU is the intersection over union of the two segments after shift compensation
+    (areas counted within the part of the field both sections show),
     ``d`` the distance of their (shift-compensated) centroids, ``radius`` the search radius
     and ``small / large`` the ratio of their areas. With the default weights (0.5, 0.3, 0.2)
     a cost lies in [0, 1]: a segment matching itself costs 0; two segments that do not
@@ -59,6 +61,14 @@ def default_radius(seg_a: Segments, seg_b: Segments) -> float:
     return float(2.0 * np.sqrt(np.median(areas) / np.pi))
 
 
+def _window_areas(seg: Segments, ids, counts) -> np.ndarray:
+    """Pixels of each segment inside the common window; the whole area where none is."""
+    inside = ids != 0
+    seen = np.zeros(len(seg), np.int64)
+    np.add.at(seen, seg.index(ids[inside]), counts[inside])
+    return np.where(seen > 0, seen, seg.areas)
+
+
 def candidates(a: np.ndarray, b: np.ndarray, seg_a: Segments, seg_b: Segments, shift, *,
                radius: float, weights: CostWeights) -> Candidates:
     """Overlapping pairs plus centroid pairs within ``radius`` of sections ``a`` and ``b``.
@@ -70,8 +80,14 @@ def candidates(a: np.ndarray, b: np.ndarray, seg_a: Segments, seg_b: Segments, s
     if len(seg_a) == 0 or len(seg_b) == 0:
         return Candidates(empty_i, empty_i, empty_i, np.zeros(0), np.zeros(0))
     box_a, box_b = overlapping_windows(a.shape, shift)
-    ids_a, ids_b, counts = overlaps(np.ascontiguousarray(a[box_a]),
-                                    np.ascontiguousarray(b[box_b]))
+    ids_a, ids_b, counts = ops.overlap_table(np.ascontiguousarray(a[box_a]),
+                                             np.ascontiguousarray(b[box_b]), threads=1)
+    # Areas within the tissue both sections show: a segment pushed partly out of the field
+    # by a jump is compared by the part that stayed.
+    seen_a = _window_areas(seg_a, ids_a, counts)
+    seen_b = _window_areas(seg_b, ids_b, counts)
+    both = (ids_a != 0) & (ids_b != 0)
+    ids_a, ids_b, counts = ids_a[both], ids_b[both], counts[both]
     keys_overlap = (seg_a.index(np.asarray(ids_a)).astype(np.int64) * len(seg_b)
                     + seg_b.index(np.asarray(ids_b)).astype(np.int64))
     moved = seg_a.centroids + np.asarray(shift, dtype=np.float64)[None, :]
@@ -84,7 +100,7 @@ def candidates(a: np.ndarray, b: np.ndarray, seg_a: Segments, seg_b: Segments, s
     inter = np.zeros(len(keys), np.int64)
     inter[np.searchsorted(keys, keys_overlap)] = np.asarray(counts, dtype=np.int64)
     dist = np.hypot(*(moved[rows] - seg_b.centroids[cols]).T)
-    area_a, area_b = seg_a.areas[rows], seg_b.areas[cols]
+    area_a, area_b = seen_a[rows], seen_b[cols]
     iou = inter / (area_a + area_b - inter)
     ratio = np.minimum(area_a, area_b) / np.maximum(area_a, area_b)
     cost = (weights.overlap * (1.0 - iou) + weights.distance * np.minimum(dist / radius, 1.0)
