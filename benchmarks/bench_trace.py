@@ -65,11 +65,14 @@ def main() -> None:
                       lambda: link(stack, threads=threads), count=Z, unit="sections",
                       threads=threads)
     trace = link(stack)
-    try:
-        from nmjcore import metrics
-        print(f"  adapted Rand error {metrics.adapted_rand_error(trace.ids, ph.axons):.4f}")
-    except ImportError:
-        print("  (nmjcore.metrics not merged yet: no quality numbers)")
+    split, merge = nc.metrics.voi(trace.ids, ph.axons)
+    quality = {"adapted_rand_error": nc.metrics.adapted_rand_error(trace.ids, ph.axons),
+               "voi_split": split, "voi_merge": merge,
+               "erl_nm": nc.metrics.erl(trace.ids, ph.axons, ph.sampling),
+               "erl_truth_nm": nc.metrics.erl(ph.axons, ph.axons, ph.sampling)}
+    print("  " + ", ".join(f"{k} {float(v):.4g}" for k, v in quality.items()))
+    bench.rows.append({"case": f"quality {Z}x256x256", "quality": {k: float(v) for k, v in
+                                                                  quality.items()}})
     bench.write()
 
 
