@@ -267,3 +267,48 @@ def test_candidates_compare_the_part_both_sections_show():
     assert len(cand.rows) == 1 and cand.intersection[0] == 160
     # IoU and area ratio are 1 within the common field; only the centroids differ (4 px)
     assert cand.cost[0] == pytest.approx(CostWeights().distance * 4.0 / 20.0)
+
+
+def _out_and_back(Z=12, dx=-30, away=range(4, 9)):
+    """Discs on a 64 x 64 field; sections ``away`` are shifted by ``dx``, which pushes the
+    disc at x = 8 out of the field. Each section is labelled on its own."""
+    yy, xx = np.mgrid[0:64, 0:64]
+    centres = [(32, 8, 5), (14, 40, 3), (46, 34, 7), (28, 54, 4), (54, 56, 6)]
+    stack = np.zeros((Z, 64, 64), np.uint32)
+    for z in range(Z):
+        shift = dx if z in away else 0
+        for k, (cy, cx, r) in enumerate(centres):
+            stack[z][(yy - cy) ** 2 + (xx - cx - shift) ** 2 <= r * r] = (k + z) % 5 + 1
+    return stack
+
+
+def test_border_links_bring_back_an_axon_that_left_the_field():
+    stack = _out_and_back()
+    assert not stack[4:9, 26:39, :15].any()  # the first disc is out of the field for 5 sections
+    trace = link(stack, max_gap=2)
+    border = trace.links[trace.links["kind"] == "border"]
+    assert [(r["z_a"], r["z_b"]) for r in border] == [(3, 9)]
+    assert trace.ids[3, 32, 8] == trace.ids[9, 32, 8] == trace.ids[0, 32, 8]
+    assert len(np.unique(trace.ids[trace.ids > 0])) == 5
+    assert np.abs(trace.shifts[3] - (0, -30)).max() <= 1
+    queued = trace.queue[trace.queue["kind"] == "border"]
+    assert len(queued) == 1 and queued["uncertainty"][0] >= 0.5
+    for off in (None, 5):  # disabled, or shorter than the absence
+        apart = link(stack, max_gap=2, max_border_gap=off)
+        assert "border" not in apart.links["kind"]
+        assert apart.ids[3, 32, 8] != apart.ids[9, 32, 8]
+
+
+def test_chains_ending_inside_the_field_get_no_border_link():
+    stack = _out_and_back(away=())  # no shift: the first disc stays in the field ...
+    stack[4:9, 26:39, 2:15] = 0  # ... but vanishes for 5 sections
+    trace = link(stack, max_gap=2)
+    assert "border" not in trace.links["kind"]
+    assert trace.ids[3, 32, 8] != trace.ids[9, 32, 8]
+
+
+def test_link_checks_max_border_gap():
+    stack = _out_and_back()
+    for bad in (0, -1, 2.5, True, "3"):
+        with pytest.raises(ValueError, match="max_border_gap"):
+            link(stack, max_border_gap=bad)

@@ -53,12 +53,17 @@ class Candidates:
     cost: np.ndarray  #: (K,) float64
 
 
-def default_radius(seg_a: Segments, seg_b: Segments) -> float:
-    """The median equivalent diameter ``2 sqrt(area / pi)`` of the segments of both sections."""
-    areas = np.concatenate([seg_a.areas, seg_b.areas])
+def median_diameter(areas) -> float:
+    """The median equivalent diameter ``2 sqrt(area / pi)`` of segments of these areas (1 for
+    none)."""
     if len(areas) == 0:
         return 1.0
     return float(2.0 * np.sqrt(np.median(areas) / np.pi))
+
+
+def default_radius(seg_a: Segments, seg_b: Segments) -> float:
+    """The median equivalent diameter of the segments of both sections."""
+    return median_diameter(np.concatenate([seg_a.areas, seg_b.areas]))
 
 
 def _window_areas(seg: Segments, ids, counts) -> np.ndarray:

@@ -11,14 +11,15 @@ from tqdm.auto import tqdm
 
 from ..ops._validate import resolve_threads
 from .anchors import normalise_anchors, segment_anchor_ids
-from .candidates import CostWeights
+from .border import border_links
+from .candidates import CostWeights, median_diameter
 from .ids import union_find
-from .pairs import PairLinks, match_pair
+from .pairs import BORDER, PairLinks, match_pair
 from .proofreading import build_queue, end_uncertainty, link_uncertainty
 from .sections import SectionSource, Segments, apply_id_map
 
 LINK_DTYPE = np.dtype([("z_a", np.int64), ("id_a", np.uint64), ("z_b", np.int64),
-                       ("id_b", np.uint64), ("cost", np.float64), ("kind", "U5")])
+                       ("id_b", np.uint64), ("cost", np.float64), ("kind", "U6")])
 CONFLICT_DTYPE = np.dtype([("anchor_a", np.uint64), ("anchor_b", np.uint64)] +
                           [(name, LINK_DTYPE[name]) for name in LINK_DTYPE.names])
 
@@ -74,8 +75,8 @@ def _check_number(value, name, low, *, allow_inf=False, low_open=True):
 
 
 def link(sections, *, anchors=None, max_gap=2, cost_limit=0.8, weights=None,
-         search_radius=None, compensate_shift=True, min_branch_overlap=0.5, relabel=None,
-         threads=None, progress=False) -> Trace:
+         search_radius=None, compensate_shift=True, min_branch_overlap=0.5,
+         max_border_gap=50, relabel=None, threads=None, progress=False) -> Trace:
     """Link the 2D segments of consecutive sections into 3D axons.
 
     Parameters
@@ -109,6 +110,12 @@ def link(sections, *, anchors=None, max_gap=2, cost_limit=0.8, weights=None,
         Second pass at branches: a segment left over by the assignment is linked ('split' or
         'merge') to the segment of the neighbouring section it overlaps most, when that
         overlap covers this share of it. None disables branching.
+    max_border_gap : int or None
+        An axon whose chain ends where the next section (shift compensated) no longer shows
+        it, beyond the field border, may link ('border') to a chain that starts at the border
+        up to this many sections later, by position in tissue coordinates (accumulated
+        shifts) and drift (:func:`nmjcore.trace.border.border_links`). None, or no more than
+        ``max_gap``, disables it.
     relabel : bool or None
         Build the (Z, Y, X) axon-id volume ``ids``; default True for NumPy input, False for
         lazily read volumes (use :meth:`Trace.relabel` then).
@@ -126,7 +133,9 @@ def link(sections, *, anchors=None, max_gap=2, cost_limit=0.8, weights=None,
     Each adjacent pair: candidates from overlap and centroid distance after shift
     compensation, costs (:class:`CostWeights`), a sparse LAPJV assignment with the cost
     limit, then the branch pass. Gap closing runs for ``d = 2 .. max_gap`` in turn, pairing
-    only segments still without a forward (at z) or backward (at z + d) link. Global ids come
+    only segments still without a forward (at z) or backward (at z + d) link. Then the ends
+    and starts left at the field border are paired over up to ``max_border_gap`` sections,
+    in one sparse assignment over the whole stack. Global ids come
     from one union-find pass over all links, cheapest first (:func:`union_find`).
 
     Examples
@@ -141,6 +150,9 @@ def link(sections, *, anchors=None, max_gap=2, cost_limit=0.8, weights=None,
     """
     if isinstance(max_gap, bool) or not isinstance(max_gap, (int, np.integer)) or max_gap < 1:
         raise ValueError(f"max_gap: expected an int >= 1, got {max_gap!r}")
+    if max_border_gap is not None and (isinstance(max_border_gap, bool) or not isinstance(
+            max_border_gap, (int, np.integer)) or max_border_gap < 1):
+        raise ValueError(f"max_border_gap: expected an int >= 1 or None, got {max_border_gap!r}")
     threads = resolve_threads(threads)
     # enough cached sections for the pairs in flight (each reaches max_gap sections ahead)
     source = SectionSource(sections, cache=2 * threads + max_gap + 2)
@@ -209,6 +221,17 @@ def link(sections, *, anchors=None, max_gap=2, cost_limit=0.8, weights=None,
     margin = np.concatenate([p.margin for p in found] or [np.zeros(0)])
     kind = np.concatenate([p.kind for p in found] or [np.zeros(0, "U5")])
     z_of = np.repeat(np.arange(Z), np.diff(offsets))
+    areas = np.concatenate([s.areas for s in segments] or [np.zeros(0, np.int64)])
+    if max_border_gap is not None and max_border_gap > max_gap:
+        centroids = np.concatenate([s.centroids for s in segments] or [np.zeros((0, 2))])
+        radius = median_diameter(areas) if search_radius is None else search_radius
+        br, bc, bw, bm = border_links(centroids, areas, z_of, shifts, source.shape[1:],
+                                      node_a, node_b, kind, radius=radius,
+                                      max_gap=int(max_border_gap), cost_limit=cost_limit,
+                                      weights=weights)
+        node_a, node_b = np.r_[node_a, br], np.r_[node_b, bc]
+        cost, margin = np.r_[cost, bw], np.r_[margin, bm]
+        kind = np.r_[kind.astype("U6"), np.full(len(br), BORDER)]
     all_ids = np.concatenate([s.ids.astype(np.uint64) for s in segments])
 
     ids, accepted = union_find(int(offsets[-1]), node_a, node_b, cost, anchor)
@@ -236,7 +259,6 @@ def link(sections, *, anchors=None, max_gap=2, cost_limit=0.8, weights=None,
     backward = np.zeros(len(ids), bool)
     forward[kept_a] = True
     backward[kept_b] = True
-    areas = np.concatenate([s.areas for s in segments] or [np.zeros(0, np.int64)])
     median_area = float(np.median(areas)) if len(areas) else 1.0
     starts = np.flatnonzero(~backward & (z_of > 0))
     ends = np.flatnonzero(~forward & (z_of < Z - 1))

@@ -15,7 +15,7 @@ from .. import ops
 from .candidates import Candidates, CostWeights, candidates, default_radius
 from .shift import estimate_shift
 
-MATCH, GAP, SPLIT, MERGE = "match", "gap", "split", "merge"
+MATCH, GAP, SPLIT, MERGE, BORDER = "match", "gap", "split", "merge", "border"
 
 
 @dataclass(frozen=True, eq=False)

@@ -2,7 +2,8 @@
 
 A link's uncertainty is the mean of how close its cost is to the cost limit and how little
 its best alternative would have cost more (``1 - margin / cost_limit``, clipped to [0, 1]);
-split and merge links rank at least 0.5, being guesses from overlap alone. An end (an axon
+split and merge links rank at least 0.5, being guesses from overlap alone, and so do
+border links (an axon out of the field for several sections), guesses from position alone. An end (an axon
 that starts after the first section or stops before the last) ranks by its segment's area
 over the median area, halved and clipped to [0, 0.5]: large axons rarely just stop.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-QUEUE_DTYPE = np.dtype([("kind", "U5"), ("z_a", np.int64), ("id_a", np.uint64),
+QUEUE_DTYPE = np.dtype([("kind", "U6"), ("z_a", np.int64), ("id_a", np.uint64),
                         ("z_b", np.int64), ("id_b", np.uint64), ("uncertainty", np.float64)])
 
 
@@ -19,7 +20,7 @@ def link_uncertainty(cost, margin, kind, cost_limit: float) -> np.ndarray:
     closeness = np.clip(cost / cost_limit, 0.0, 1.0)
     ambiguity = np.clip(1.0 - margin / cost_limit, 0.0, 1.0)
     u = 0.5 * (closeness + ambiguity)
-    branch = (kind == "split") | (kind == "merge")
+    branch = (kind == "split") | (kind == "merge") | (kind == "border")
     return np.where(branch, np.maximum(u, 0.5), u)
 
 
