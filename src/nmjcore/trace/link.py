@@ -17,9 +17,12 @@ from .ids import union_find
 from .pairs import BORDER, PairLinks, match_pair
 from .proofreading import build_queue, end_uncertainty, link_uncertainty
 from .sections import SectionSource, Segments, apply_id_map
+from .shift import section_spectrum, shift_between
 
 LINK_DTYPE = np.dtype([("z_a", np.int64), ("id_a", np.uint64), ("z_b", np.int64),
                        ("id_b", np.uint64), ("cost", np.float64), ("kind", "U6")])
+#: Adjacent section pairs per task (they share the shift estimate's per-section spectra).
+CHAIN = 16
 CONFLICT_DTYPE = np.dtype([("anchor_a", np.uint64), ("anchor_b", np.uint64)] +
                           [(name, LINK_DTYPE[name]) for name in LINK_DTYPE.names])
 
@@ -192,8 +195,22 @@ def link(sections, *, anchors=None, max_gap=2, cost_limit=0.8, weights=None,
             return match_pair(source.read(z_a), source.read(z_b), segments[z_a], segments[z_b],
                               z_a, z_b, sources=sources, targets=targets, **options)
 
-        found: list[PairLinks] = run(pair, [(z, z + 1, None, None) for z in range(Z - 1)],
-                                     "pairs")
+        def chain(zs):
+            # consecutive pairs in one task: each section's spectrum is made once, not twice
+            out, prev = [], None
+            for z in zs:
+                shift = None
+                if compensate_shift:
+                    if prev is None:
+                        prev = section_spectrum(source.read(z))
+                    nxt = section_spectrum(source.read(z + 1))
+                    shift, prev = shift_between(prev, nxt), nxt
+                out.append(match_pair(source.read(z), source.read(z + 1), segments[z],
+                                      segments[z + 1], z, z + 1, shift=shift, **options))
+            return out
+
+        chains = [range(z, min(z + CHAIN, Z - 1)) for z in range(0, Z - 1, CHAIN)]
+        found: list[PairLinks] = [p for c in run(chain, chains, "pairs") for p in c]
         forward = np.zeros(offsets[-1], bool)
         backward = np.zeros(offsets[-1], bool)
 

@@ -132,15 +132,19 @@ def branches(cand: Candidates, seg_a, seg_b, match_a, match_b, min_fraction: flo
 
 def match_pair(a, b, seg_a, seg_b, z_a: int, z_b: int, *, weights: CostWeights,
                cost_limit: float, search_radius, compensate_shift: bool, min_branch_overlap,
-               sources=None, targets=None) -> PairLinks:
+               sources=None, targets=None, shift=None) -> PairLinks:
     """Links from section ``a`` (index ``z_a``) to section ``b`` (``z_b``).
 
     Adjacent sections (``sources``/``targets`` None): assignment, then branches of the
     leftovers when ``min_branch_overlap`` is not None. Gap closing (``sources``, ``targets``:
     bool masks of the segments still without a forward / backward link): assignment among
-    those only, links of kind ``"gap"``.
+    those only, links of kind ``"gap"``. ``shift``: the shift from ``a`` to ``b`` when known
+    (e.g. from :func:`~nmjcore.trace.shift.shift_between`), else estimated here.
     """
-    shift = estimate_shift(a, b) if compensate_shift else (0.0, 0.0)
+    if not compensate_shift:
+        shift = (0.0, 0.0)
+    elif shift is None:
+        shift = estimate_shift(a, b)
     radius = default_radius(seg_a, seg_b) if search_radius is None else search_radius
     cand = candidates(a, b, seg_a, seg_b, shift, radius=radius, weights=weights)
     rows, cols, cost, margin = assign(cand, len(seg_a), len(seg_b), cost_limit, sources,

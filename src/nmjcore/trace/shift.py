@@ -7,6 +7,10 @@ itself.
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
+
+import numba
 import numpy as np
 import scipy.fft
 
@@ -16,10 +20,78 @@ import scipy.fft
 COARSE_SIZE = 256
 
 
-def _coarse(labels: np.ndarray, factor: int) -> np.ndarray:
-    """Every ``factor``-th pixel of the mask (cheaper than a block mean, and as good for
-    segments many pixels across)."""
-    return (labels[::factor, ::factor] != 0).astype(np.float32)
+@functools.lru_cache(maxsize=8)
+def _hann(shape) -> np.ndarray:
+    return np.outer(np.hanning(shape[0]), np.hanning(shape[1])).astype(np.float32)
+
+
+@numba.njit(cache=True, nogil=True)
+def _coarse_mask(labels, factor, window, mask, windowed):
+    """Every ``factor``-th pixel of the mask into ``mask`` (cheaper than a block mean, and as
+    good for segments many pixels across), and its windowed, mean-free copy into
+    ``windowed``. Returns the number of foreground samples."""
+    H, W = mask.shape
+    total = 0
+    for i in range(H):
+        for j in range(W):
+            v = 1 if labels[i * factor, j * factor] != 0 else 0
+            mask[i, j] = v
+            total += v
+    mean = np.float32(total / (H * W))
+    for i in range(H):
+        for j in range(W):
+            windowed[i, j] = (mask[i, j] - mean) * window[i, j]
+    return total
+
+
+@numba.njit(cache=True, nogil=True)
+def _normalised_cross_power(fa, fb):
+    """``fb * conj(fa) / |fb * conj(fa)|``, in place in ``fb``."""
+    H, W = fa.shape
+    for i in range(H):
+        for j in range(W):
+            c = fb[i, j] * np.conj(fa[i, j])
+            m = abs(c)
+            fb[i, j] = c / max(m, np.float32(1e-12))
+
+
+@numba.njit(cache=True, nogil=True)
+def _peak(corr, limit):
+    """Row and column of the largest value among the cyclic offsets within ``limit``."""
+    H, W = corr.shape
+    best, bi, bj = -np.inf, 0, 0
+    for i in range(H):
+        if min(i, H - i) > limit:
+            continue
+        for j in range(W):
+            if min(j, W - j) > limit:
+                continue
+            if corr[i, j] > best:
+                best, bi, bj = corr[i, j], i, j
+    return bi, bj
+
+
+@numba.njit(cache=True, nogil=True)
+def _agreement(a, b, dy, dx):
+    """Correlation of ``a`` and ``b`` over their common part when ``b`` is moved by
+    -(dy, dx), -1 where it is undefined."""
+    H, W = a.shape
+    n = su = sv = suu = svv = suv = 0.0
+    for i in range(max(0, -dy), min(H, H - dy)):
+        for j in range(max(0, -dx), min(W, W - dx)):
+            u = float(a[i, j])
+            v = float(b[i + dy, j + dx])
+            n += 1.0
+            su += u
+            sv += v
+            suu += u * u
+            svv += v * v
+            suv += u * v
+    if n < 2:
+        return -1.0
+    cov = suv - su * sv / n
+    var = (suu - su * su / n) * (svv - sv * sv / n)
+    return cov / np.sqrt(var) if var > 0 else -1.0
 
 
 def _peak_offset(values: np.ndarray) -> float:
@@ -29,15 +101,53 @@ def _peak_offset(values: np.ndarray) -> float:
     return 0.0 if denom >= 0 else float(np.clip(0.5 * (left - right) / denom, -0.5, 0.5))
 
 
-def _agreement(a: np.ndarray, b: np.ndarray, dy: int, dx: int) -> float:
-    """Correlation of ``a`` and ``b`` over their common part when ``b`` is moved by -(dy, dx)."""
-    (ya, xa), (yb, xb) = overlapping_windows(a.shape, (dy, dx))
-    u, v = a[ya, xa].ravel(), b[yb, xb].ravel()
-    if u.size < 2:
-        return -1.0
-    u, v = u - u.mean(), v - v.mean()
-    denom = float(np.sqrt((u * u).sum() * (v * v).sum()))
-    return float((u * v).sum()) / denom if denom > 0 else -1.0
+@dataclass(frozen=True, eq=False)
+class Spectrum:
+    """What the shift estimate needs of one section: its subsampled mask and the spectrum of
+    that mask, Hann-windowed. Made once per section, used for both of its pairs."""
+
+    shape: tuple  #: (Y, X) of the section
+    factor: int  #: subsampling step
+    mask: np.ndarray  #: (H, W) uint8, 1 = segment
+    spectrum: np.ndarray | None  #: rfft2 of the windowed mask, None when the mask is empty
+
+
+def section_spectrum(labels) -> Spectrum:
+    """The :class:`Spectrum` of a 2D label image or mask (non-zero = segment)."""
+    labels = np.asarray(labels)
+    if labels.ndim != 2:
+        raise ValueError(f"labels: expected a 2D array, got shape {labels.shape}")
+    if labels.dtype == np.bool_:
+        labels = labels.view(np.uint8)
+    factor = max(1, max(labels.shape) // COARSE_SIZE)
+    shape = (-(-labels.shape[0] // factor), -(-labels.shape[1] // factor))
+    mask = np.empty(shape, np.uint8)
+    windowed = np.empty(shape, np.float32)
+    if labels.size == 0 or _coarse_mask(labels, factor, _hann(shape), mask, windowed) == 0:
+        return Spectrum(labels.shape, factor, mask, None)
+    return Spectrum(labels.shape, factor, mask, scipy.fft.rfft2(windowed))
+
+
+def shift_between(sa: Spectrum, sb: Spectrum, *, max_shift=None) -> tuple[float, float]:
+    """:func:`estimate_shift` from the two sections' :class:`Spectrum`."""
+    if sa.shape != sb.shape:
+        raise ValueError(f"a, b: expected two 2D arrays of one shape, got {sa.shape} and "
+                         f"{sb.shape}")
+    if sa.spectrum is None or sb.spectrum is None:
+        return 0.0, 0.0
+    cross = sb.spectrum * 1  # a copy, normalised in place
+    _normalised_cross_power(sa.spectrum, cross)
+    corr = scipy.fft.irfft2(cross, s=sa.mask.shape)
+    H, W = corr.shape
+    limit = (np.inf if max_shift is None else float(max_shift)) / sa.factor
+    iy, ix = _peak(corr, limit)
+    dy = iy - H if iy >= (H + 1) // 2 else iy  # cyclic offset -> signed, as np.fft.fftfreq
+    dx = ix - W if ix >= (W + 1) // 2 else ix
+    if _agreement(sa.mask, sb.mask, 0, 0) >= _agreement(sa.mask, sb.mask, dy, dx):
+        return 0.0, 0.0  # the peak is noise (dense or featureless masks): keep the sections
+    sy = _peak_offset(corr[[(iy - 1) % H, iy, (iy + 1) % H], ix])
+    sx = _peak_offset(corr[iy, [(ix - 1) % W, ix, (ix + 1) % W]])
+    return float((dy + sy) * sa.factor), float((dx + sx) * sa.factor)
 
 
 def estimate_shift(a, b, *, max_shift=None) -> tuple[float, float]:
@@ -65,34 +175,16 @@ def estimate_shift(a, b, *, max_shift=None) -> tuple[float, float]:
     correlate; the peak is refined to sub-sample precision by a parabola through its
     neighbours along each axis. The peak is kept only if the masks agree better there than
     without a shift (Pearson correlation over the common part), which guards dense masks,
-    whose phase correlation has no clear peak, against a spurious jump.
+    whose phase correlation has no clear peak, against a spurious jump. The pixel loops run
+    in Numba without the GIL and the FFTs in SciPy, which releases it too, so section pairs
+    estimate their shifts in parallel; :func:`section_spectrum` and :func:`shift_between`
+    split the work so that each section's spectrum is computed once for both its pairs.
     """
     a = np.asarray(a)
     b = np.asarray(b)
     if a.shape != b.shape or a.ndim != 2:
         raise ValueError(f"a, b: expected two 2D arrays of one shape, got {a.shape} and {b.shape}")
-    factor = max(1, max(a.shape) // COARSE_SIZE)
-    ca, cb = _coarse(a, factor), _coarse(b, factor)
-    if not ca.any() or not cb.any():
-        return 0.0, 0.0
-    window = np.outer(np.hanning(ca.shape[0]), np.hanning(ca.shape[1])).astype(np.float32)
-    fa = scipy.fft.rfft2((ca - ca.mean()) * window)
-    fb = scipy.fft.rfft2((cb - cb.mean()) * window)
-    cross = fb * np.conj(fa)
-    cross /= np.maximum(np.abs(cross), 1e-12)
-    corr = scipy.fft.irfft2(cross, s=ca.shape)
-    H, W = corr.shape
-    limit = (np.inf if max_shift is None else float(max_shift)) / factor
-    dy = np.fft.fftfreq(H, 1.0 / H)
-    dx = np.fft.fftfreq(W, 1.0 / W)
-    outside = (np.abs(dy)[:, None] > limit) | (np.abs(dx)[None, :] > limit)
-    corr[outside] = -np.inf
-    iy, ix = np.unravel_index(int(np.argmax(corr)), corr.shape)
-    if _agreement(ca, cb, 0, 0) >= _agreement(ca, cb, int(dy[iy]), int(dx[ix])):
-        return 0.0, 0.0  # the peak is noise (dense or featureless masks): keep the sections
-    sy = _peak_offset(corr[[(iy - 1) % H, iy, (iy + 1) % H], ix])
-    sx = _peak_offset(corr[iy, [(ix - 1) % W, ix, (ix + 1) % W]])
-    return float((dy[iy] + sy) * factor), float((dx[ix] + sx) * factor)
+    return shift_between(section_spectrum(a), section_spectrum(b), max_shift=max_shift)
 
 
 def overlapping_windows(shape, shift) -> tuple[tuple[slice, slice], tuple[slice, slice]]:
