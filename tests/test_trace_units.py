@@ -130,6 +130,22 @@ def test_apply_id_map(big):
     assert out.tolist() == [[0, 5, 6], [7, 0, 5]]
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int32, np.uint64])
+def test_apply_id_map_matches_a_dictionary(rng, dtype):
+    section = rng.integers(0, 60, (13, 17)).astype(dtype)
+    if np.dtype(dtype).kind == "i":
+        section[0, :3] = -5  # not a segment id: 0
+    seg_ids = np.unique(rng.integers(1, 50, 20)).astype(dtype)
+    axons = rng.integers(1, 1000, len(seg_ids)).astype(np.uint32)
+    table = dict(zip(seg_ids.tolist(), axons.tolist()))
+    want = np.vectorize(lambda v: table.get(int(v), 0))(section)
+    assert np.array_equal(apply_id_map(section, seg_ids, axons), want)
+    assert np.array_equal(apply_id_map(np.asfortranarray(section), seg_ids, axons), want)
+    out = np.full((2,) + section.shape, 9, np.uint32)
+    apply_id_map(section, seg_ids, axons, out=out[1])
+    assert np.array_equal(out[1], want) and (out[0] == 9).all()
+
+
 def test_link_checks_arguments():
     stack = np.zeros((2, 8, 8), np.uint32)
     with pytest.raises(ValueError, match="max_gap"):

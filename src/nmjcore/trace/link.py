@@ -290,6 +290,7 @@ def link(sections, *, anchors=None, max_gap=2, cost_limit=0.8, weights=None,
     volume = None
     if relabel:
         volume = np.empty(source.shape, out_dtype)
-        for z in range(Z):
-            volume[z] = apply_id_map(source.read(z), segment_ids[z], axon_ids[z])
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(lambda z: apply_id_map(source.read(z), segment_ids[z], axon_ids[z],
+                                                 out=volume[z]), range(Z)))
     return Trace(volume, links, queue, conflicts, segment_ids, axon_ids, shifts)

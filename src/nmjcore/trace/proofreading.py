@@ -2,10 +2,11 @@
 
 A link's uncertainty is the mean of how close its cost is to the cost limit and how little
 its best alternative would have cost more (``1 - margin / cost_limit``, clipped to [0, 1]);
-split and merge links rank at least 0.5, being guesses from overlap alone, and so do
-border links (an axon out of the field for several sections), guesses from position alone. An end (an axon
-that starts after the first section or stops before the last) ranks by its segment's area
-over the median area, halved and clipped to [0, 0.5]: large axons rarely just stop.
+split and merge links rank at least 0.5, being guesses from overlap alone, and so do border
+links (an axon out of the field for several sections), guesses from position alone. An end
+(an axon that starts after the first section or stops before the last) ranks by its
+segment's area over the median area, halved and clipped to [0, 0.5]: large axons rarely just
+stop.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from .. import ops
@@ -51,20 +52,35 @@ def overlaps(a: np.ndarray, b: np.ndarray):
     return ids_a[keep], ids_b[keep], counts[keep]
 
 
-def apply_id_map(section, seg_ids, axon_ids) -> np.ndarray:
+@numba.njit(cache=True, nogil=True)
+def _map_through_table(flat, table, out):
+    top = len(table) - 1
+    for i in range(flat.size):
+        v = flat[i]
+        out[i] = table[v] if v >= 0 and v <= top else 0
+
+
+def apply_id_map(section, seg_ids, axon_ids, out=None) -> np.ndarray:
     """``section`` with each id ``seg_ids[i]`` (sorted) replaced by ``axon_ids[i]``; ids not
-    listed become 0. A lookup table when the ids are small, else a binary search."""
+    listed become 0. A lookup table (one pass in Numba, without the GIL) when the ids are
+    small, else a binary search. ``out``: a C-contiguous array of ``section``'s shape and
+    ``axon_ids``'s dtype to write into, else a new one."""
     dtype = axon_ids.dtype
+    section = np.asarray(section)
+    if out is None:
+        out = np.empty(section.shape, dtype)
     if len(seg_ids) == 0:
-        return np.zeros(section.shape, dtype)
+        out[...] = 0
+        return out
     top = int(seg_ids[-1])
     if top < 4 * section.size + 1024:
-        lut = np.zeros(top + 1, dtype)
-        lut[seg_ids.astype(np.int64)] = axon_ids
-        inside = section <= top
-        return np.where(inside, lut[np.where(inside, section, 0)], 0).astype(dtype)
+        table = np.zeros(top + 1, dtype)
+        table[seg_ids.astype(np.int64)] = axon_ids
+        _map_through_table(np.ascontiguousarray(section).reshape(-1), table, out.reshape(-1))
+        return out
     pos = np.minimum(np.searchsorted(seg_ids, section), len(seg_ids) - 1)
-    return np.where(seg_ids[pos] == section, axon_ids[pos], 0).astype(dtype)
+    out[...] = np.where(seg_ids[pos] == section, axon_ids[pos], 0)
+    return out
 
 
 class SectionSource:

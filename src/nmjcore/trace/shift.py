@@ -50,21 +50,27 @@ def _normalised_cross_power(fa, fb):
     H, W = fa.shape
     for i in range(H):
         for j in range(W):
-            c = fb[i, j] * np.conj(fa[i, j])
-            m = abs(c)
-            fb[i, j] = c / max(m, np.float32(1e-12))
+            ar, ai = fa[i, j].real, fa[i, j].imag
+            br, bi = fb[i, j].real, fb[i, j].imag
+            re = br * ar + bi * ai
+            im = bi * ar - br * ai
+            m = np.sqrt(re * re + im * im)
+            inv = np.float32(1.0) / m if m > np.float32(1e-12) else np.float32(1e12)
+            fb[i, j] = complex(re * inv, im * inv)
 
 
 @numba.njit(cache=True, nogil=True)
 def _peak(corr, limit):
-    """Row and column of the largest value among the cyclic offsets within ``limit``."""
+    """Row and column of the largest value among the cyclic offsets within ``limit`` (an int
+    number of samples; >= half the size: all)."""
     H, W = corr.shape
     best, bi, bj = -np.inf, 0, 0
     for i in range(H):
         if min(i, H - i) > limit:
             continue
+        lo, hi = min(limit + 1, W), max(W - limit, 0)  # columns [0, lo) and [hi, W)
         for j in range(W):
-            if min(j, W - j) > limit:
+            if lo <= j < hi:
                 continue
             if corr[i, j] > best:
                 best, bi, bj = corr[i, j], i, j
@@ -73,24 +79,22 @@ def _peak(corr, limit):
 
 @numba.njit(cache=True, nogil=True)
 def _agreement(a, b, dy, dx):
-    """Correlation of ``a`` and ``b`` over their common part when ``b`` is moved by
-    -(dy, dx), -1 where it is undefined."""
+    """Pearson correlation of the 0/1 masks ``a`` and ``b`` over their common part when ``b``
+    is moved by -(dy, dx), -1 where it is undefined."""
     H, W = a.shape
-    n = su = sv = suu = svv = suv = 0.0
+    n = su = sv = suv = 0
     for i in range(max(0, -dy), min(H, H - dy)):
         for j in range(max(0, -dx), min(W, W - dx)):
-            u = float(a[i, j])
-            v = float(b[i + dy, j + dx])
-            n += 1.0
+            u = np.int64(a[i, j])
+            v = np.int64(b[i + dy, j + dx])
+            n += 1
             su += u
             sv += v
-            suu += u * u
-            svv += v * v
             suv += u * v
     if n < 2:
         return -1.0
     cov = suv - su * sv / n
-    var = (suu - su * su / n) * (svv - sv * sv / n)
+    var = (su - su * su / n) * (sv - sv * sv / n)  # u * u = u for 0/1 values
     return cov / np.sqrt(var) if var > 0 else -1.0
 
 
@@ -139,8 +143,8 @@ def shift_between(sa: Spectrum, sb: Spectrum, *, max_shift=None) -> tuple[float,
     _normalised_cross_power(sa.spectrum, cross)
     corr = scipy.fft.irfft2(cross, s=sa.mask.shape)
     H, W = corr.shape
-    limit = (np.inf if max_shift is None else float(max_shift)) / sa.factor
-    iy, ix = _peak(corr, limit)
+    limit = max(H, W) if max_shift is None else int(np.floor(float(max_shift) / sa.factor))
+    iy, ix = _peak(corr, min(limit, max(H, W)))
     dy = iy - H if iy >= (H + 1) // 2 else iy  # cyclic offset -> signed, as np.fft.fftfreq
     dx = ix - W if ix >= (W + 1) // 2 else ix
     if _agreement(sa.mask, sb.mask, 0, 0) >= _agreement(sa.mask, sb.mask, dy, dx):
