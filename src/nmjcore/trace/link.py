@@ -38,7 +38,9 @@ class Trace:
         (use :meth:`relabel` section by section).
     links : structured ndarray
         One row per link: ``z_a, id_a, z_b, id_b`` (section index and segment id of both
-        ends, ``z_a < z_b``), ``cost``, ``kind`` ('match', 'gap', 'split' or 'merge').
+        ends, ``z_a < z_b``), ``cost``, ``kind`` ('match', 'gap', 'split', 'merge' or
+        'border': an axon that left the field of view and came back, see
+        :mod:`nmjcore.trace.border`).
     queue : structured ndarray
         Proofreading queue, most uncertain first: ``kind`` (a link's kind, or 'start'/'end'
         for an axon that starts after the first / stops before the last section), ``z_a,
