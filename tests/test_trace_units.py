@@ -328,3 +328,41 @@ def test_link_checks_max_border_gap():
     for bad in (0, -1, 2.5, True, "3"):
         with pytest.raises(ValueError, match="max_border_gap"):
             link(stack, max_border_gap=bad)
+
+
+def test_shift_kernels_match_numpy(rng):
+    from nmjcore.trace import shift as sh
+
+    for _ in range(20):
+        h, w = rng.integers(2, 40, 2)
+        a = (rng.random((h, w)) < 0.4).astype(np.uint8)
+        b = (rng.random((h, w)) < 0.4).astype(np.uint8)
+        dy, dx = int(rng.integers(-h + 1, h)), int(rng.integers(-w + 1, w))
+        box_a, box_b = sh.overlapping_windows(a.shape, (dy, dx))
+        u, v = a[box_a].ravel().astype(float), b[box_b].ravel().astype(float)
+        want = np.corrcoef(u, v)[0, 1] if u.size >= 2 and u.std() > 0 and v.std() > 0 else -1.0
+        assert sh._agreement(a, b, dy, dx) == pytest.approx(want, abs=1e-9)
+        corr = rng.standard_normal((h, w))
+        for limit in (0, 1, 3, max(h, w)):
+            offy = np.minimum(np.arange(h), h - np.arange(h))
+            offx = np.minimum(np.arange(w), w - np.arange(w))
+            masked = np.where((offy[:, None] <= limit) & (offx[None, :] <= limit), corr, -np.inf)
+            assert sh._peak(corr, limit) == np.unravel_index(np.argmax(masked), corr.shape)
+        fa = np.fft.rfft2(rng.standard_normal((h, w))).astype(np.complex64)
+        fb = np.fft.rfft2(rng.standard_normal((h, w))).astype(np.complex64)
+        cross = fb * np.conj(fa)
+        want = cross / np.abs(cross)
+        sh._normalised_cross_power(fa, fb)
+        assert np.allclose(fb, want, atol=1e-5)
+
+
+def test_link_shifts_are_the_pairwise_estimates():
+    from nmjcore.trace.shift import section_spectrum, shift_between
+
+    stack = _out_and_back()
+    trace = link(stack)
+    for z in range(len(stack) - 1):
+        pairwise = estimate_shift(stack[z], stack[z + 1])
+        assert tuple(trace.shifts[z]) == pairwise
+        assert shift_between(section_spectrum(stack[z]), section_spectrum(stack[z + 1])) \
+            == pairwise

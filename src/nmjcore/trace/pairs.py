@@ -107,7 +107,9 @@ def branches(cand: Candidates, seg_a, seg_b, match_a, match_b, min_fraction: flo
         # The most-overlapping partner of each left-over segment: last of each group after
         # sorting by (segment, overlap).
         order = sel[np.lexsort((cand.intersection[sel], own[sel]))]
-        last = np.r_[own[order][1:] != own[order][:-1], True]
+        grouped = own[order]
+        last = np.ones(len(order), bool)
+        last[:-1] = grouped[1:] != grouped[:-1]
         best = order[last]
         r, c = cand.rows[best], cand.cols[best]
         if side:  # a divides into c and a's match
@@ -157,9 +159,9 @@ def match_pair(a, b, seg_a, seg_b, z_a: int, z_b: int, *, weights: CostWeights,
         match_a[rows] = cols
         match_b[cols] = rows
         br, bc, bw, bk = branches(cand, seg_a, seg_b, match_a, match_b, min_branch_overlap)
-        rows, cols = np.r_[rows, br], np.r_[cols, bc]
-        cost, kind = np.r_[cost, bw], np.r_[kind, bk]
-        margin = np.r_[margin, np.zeros(len(br))]
+        rows, cols = np.concatenate([rows, br]), np.concatenate([cols, bc])
+        cost, kind = np.concatenate([cost, bw]), np.concatenate([kind, bk])
+        margin = np.concatenate([margin, np.zeros(len(br))])
     return PairLinks(z_a, z_b, rows.astype(np.int64), cols.astype(np.int64),
                      cost.astype(np.float64), margin.astype(np.float64), kind.astype("U5"),
                      shift)
