@@ -4,9 +4,10 @@ A jump of the sections (or a slow drift) can push an axon out of the imaged fiel
 sections. Its chain ends at the last section that shows it and a new chain starts where it
 comes back, both near the border once the section shifts are compensated. In tissue
 coordinates (centroids minus the accumulated shifts) the axon barely moves, so the two ends
-are found by position: an end whose segment is predicted to lie at or beyond the border in
-the next section (a *border end*) may link to a start predicted at or beyond the border in
-the previous section (a *border start*) up to ``max_gap`` sections later, when the
+are found by position: an end whose segment is predicted to lie beyond the border in the
+next section, or within ``EXIT_INSET`` of the search radius of it (a *border end*), may link
+to a start predicted likewise in the previous section (a *border start*) up to ``max_gap``
+sections later, when the
 positions agree after extrapolating both chains' drift. All candidates are costed at once
 and solved with one sparse assignment (links of kind ``"border"``).
 """
