@@ -11,7 +11,8 @@ from .distance import distance_transform
 from .filters import bilateral_filter
 from .morphology import closing, dilate, erode, opening
 from .overlap import overlap_table
+from .regionprops import RegionProperties, region_properties
 
-__all__ = ["bilateral_filter", "closing", "connected_components", "contact_areas",
-           "contact_areas_between", "dilate", "distance_transform", "erode", "lapjv",
-           "lapjv_sparse", "opening", "overlap_table"]
+__all__ = ["RegionProperties", "bilateral_filter", "closing", "connected_components",
+           "contact_areas", "contact_areas_between", "dilate", "distance_transform", "erode",
+           "lapjv", "lapjv_sparse", "opening", "overlap_table", "region_properties"]

@@ -89,6 +89,14 @@ def check_non_negative_ids(array: np.ndarray, name: str) -> None:
         raise ValueError(f"{name}: expected non-negative label ids, found {array.min()}")
 
 
+def check_connectivity(value, name: str, choices: Sequence[int]) -> None:
+    """An integer neighbourhood size (e.g. 4 or 8 in 2D) among ``choices``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}: expected an int among {list(choices)}, got "
+                        f"{type(value).__name__}")
+    check_choice(int(value), name, choices)
+
+
 def as_float_array(value, name: str, allowed_ndim: Sequence[int]) -> np.ndarray:
     """A C-contiguous, native-endian float32/float64 array; bool and integers become float64."""
     array = as_array(value, name)
