@@ -81,3 +81,11 @@ def as_sampling(sampling, ndim: int, name: str = "sampling") -> tuple[float, ...
 def check_choice(value, name: str, choices: Sequence) -> None:
     if value not in choices:
         raise ValueError(f"{name}: expected one of {list(choices)}, got {value!r}")
+
+
+def check_connectivity(value, name: str, choices: Sequence[int]) -> None:
+    """An integer neighbourhood size (e.g. 4 or 8 in 2D) among ``choices``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}: expected an int among {list(choices)}, got "
+                        f"{type(value).__name__}")
+    check_choice(int(value), name, choices)
