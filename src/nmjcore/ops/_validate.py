@@ -89,3 +89,29 @@ def check_connectivity(value, name: str, choices: Sequence[int]) -> None:
         raise TypeError(f"{name}: expected an int among {list(choices)}, got "
                         f"{type(value).__name__}")
     check_choice(int(value), name, choices)
+
+
+def check_shape(array: np.ndarray, shape: tuple, name: str) -> None:
+    if array.shape != tuple(shape):
+        raise ValueError(f"{name}: expected shape {tuple(shape)}, got {array.shape}")
+
+
+def as_mask(mask, shape: tuple, name: str = "mask") -> np.ndarray:
+    """A C-contiguous uint8 0/1 array of ``shape``: True/non-zero where the mask is set."""
+    array = as_array(mask, name)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected a bool or numeric array, got dtype {array.dtype}")
+    check_shape(array, shape, name)
+    if array.dtype == np.bool_:
+        return np.ascontiguousarray(array).view(np.uint8)
+    return np.ascontiguousarray(array != 0).view(np.uint8)
+
+
+def as_number(value, name: str, minimum: float = -math.inf) -> float:
+    """A finite real number >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a number, got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value) or value < minimum:
+        raise ValueError(f"{name}: expected a finite number >= {minimum}, got {value}")
+    return value
