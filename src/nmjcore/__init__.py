@@ -7,10 +7,10 @@ own sub-packages (``nmjcore.synth``, ...).
 from . import io, ops, synth
 from .ops import connected_components, distance_transform
 from .ops import RegionProperties, region_properties
-from .ops import watershed
+from .ops import find_seeds, watershed
 
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "connected_components", "distance_transform", "io", "ops", "synth"]
 __all__ += ["RegionProperties", "region_properties"]
-__all__ += ["watershed"]
+__all__ += ["find_seeds", "watershed"]

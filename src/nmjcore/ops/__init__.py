@@ -7,7 +7,8 @@ Stages import ``ops``; ``ops`` imports only ``nmjcore._core``, NumPy and Numba.
 from .components import connected_components
 from .distance import distance_transform
 from .regionprops import RegionProperties, region_properties
+from .seeds import find_seeds
 from .watershed import watershed
 
 __all__ = ["RegionProperties", "connected_components", "distance_transform", "region_properties"]
-__all__ += ["watershed"]
+__all__ += ["find_seeds", "watershed"]
