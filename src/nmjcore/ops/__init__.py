@@ -6,9 +6,19 @@ Stages import ``ops``; ``ops`` imports only ``nmjcore._core``, NumPy and Numba.
 
 from .components import connected_components
 from .distance import distance_transform
+from .filters import bilateral_filter
+from .morphology import closing, dilate, erode, opening
 from .regionprops import RegionProperties, region_properties
 from .seeds import find_seeds
 from .watershed import watershed
 
-__all__ = ["RegionProperties", "connected_components", "distance_transform", "region_properties"]
-__all__ += ["find_seeds", "watershed"]
+__all__ = [
+    "connected_components",
+    "distance_transform",
+    "bilateral_filter",
+    "closing",
+    "dilate",
+    "erode",
+    "opening",
+]
+__all__ += ["RegionProperties", "region_properties", "find_seeds", "watershed"]

@@ -115,3 +115,25 @@ def as_number(value, name: str, minimum: float = -math.inf) -> float:
     if not math.isfinite(value) or value < minimum:
         raise ValueError(f"{name}: expected a finite number >= {minimum}, got {value}")
     return value
+
+
+def as_numeric_image(image, name: str, allowed_ndim: Sequence[int] = (2, 3)) -> np.ndarray:
+    """A C-contiguous, native-endian bool/integer/float array without NaN (dtype kept)."""
+    array = as_array(image, name)
+    if array.dtype.kind not in _INTEGER_KINDS + "f":
+        raise TypeError(f"{name}: expected a bool, integer or float array, got dtype {array.dtype}")
+    check_ndim(array, name, allowed_ndim)
+    if not array.dtype.isnative:
+        array = array.astype(array.dtype.newbyteorder("="))
+    array = np.ascontiguousarray(array)
+    if array.dtype.kind == "f" and np.isnan(array).any():
+        raise ValueError(f"{name}: expected no NaN values")
+    return array
+
+
+def as_positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}: expected a positive int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name}: expected a positive int, got {value}")
+    return int(value)
