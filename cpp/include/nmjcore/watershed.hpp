@@ -373,7 +373,10 @@ class Flood {
   // block of consecutive ages, whatever their order), so only an elevation held by two labels
   // counts. Labelled at pop (lines), voxels can be queued twice, so every tie counts.
   void run_buckets(const std::vector<Voxel>& markers) {
-    constexpr int64_t levels = int64_t{std::numeric_limits<Elev>::max()} + 1;
+    // Priorities never exceed the highest elevation, so only that many levels are needed.
+    Elev highest = 0;
+    for (int64_t i = 0; i < grid_.size; ++i) highest = std::max(highest, cells_[i].elevation);
+    const int64_t levels = int64_t{highest} + 1;
     std::vector<int64_t> count(levels, 0);
     std::vector<Label> first(levels, Label(0));
     std::vector<uint8_t> conflict(levels, 0);
@@ -393,7 +396,7 @@ class Flood {
     for (int64_t v = 0; v <= last_tied; ++v) tied += static_cast<size_t>(count[v]);
 
     // Small chunks when there are many levels, so sparse levels waste little memory.
-    BucketQueue<Voxel, (levels > 256 ? 32 : 1024)> queue(levels);
+    BucketQueue<Voxel, (sizeof(Elev) > 1 ? 32 : 1024)> queue(levels);
     const auto leftovers = run_heap<Elev>(markers, tied,
                                           static_cast<Elev>(std::max<int64_t>(last_tied, 0)));
     int64_t level = levels;
