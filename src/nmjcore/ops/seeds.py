@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._validate import (as_array, as_integer_image, as_number, check_choice, check_ndim,
-                        check_shape)
+from ._validate import as_integer_image, as_number, as_numeric_image, check_choice, check_shape
 from .components import connected_components
 from .regionprops import region_properties
 
@@ -94,16 +93,12 @@ def find_seeds(distance, *, min_distance=3, threshold=0.0, labels=None, mode="ma
 
 
 def _as_distance(distance) -> np.ndarray:
-    array = as_array(distance, "distance")
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"distance: expected a float or integer array, got dtype {array.dtype}")
-    check_ndim(array, "distance", (2, 3))
-    if array.dtype.kind == "f":
-        array = np.ascontiguousarray(array, dtype=np.float64 if array.itemsize > 4 else np.float32)
-        if np.isnan(array).any():
-            raise ValueError("distance: expected no NaN values")
+    array = as_numeric_image(distance, "distance")
+    if array.dtype.kind != "f":
+        return array.astype(np.float64)
+    if array.itemsize in (4, 8):
         return array
-    return np.ascontiguousarray(array, dtype=np.float64)
+    return array.astype(np.float32 if array.itemsize < 4 else np.float64)
 
 
 @njit(cache=True, nogil=True)

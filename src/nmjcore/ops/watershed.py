@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _core
-from ._validate import (as_array, as_integer_image, as_mask, as_number, check_choice,
-                        check_connectivity, check_ndim, check_shape, resolve_threads)
+from ._validate import (as_array, as_integer_image, as_mask, as_number, as_numeric_image,
+                        check_choice, check_connectivity, check_shape, resolve_threads)
 
 
 _MARKER_ORDERS = ("skimage", "raster")
@@ -106,21 +106,15 @@ def watershed(elevation, markers, mask=None, connectivity=1, *, compactness=0.0,
 
 def _as_elevation(elevation) -> np.ndarray:
     """C-contiguous uint8/uint16/float32/float64 with the same order of values as the input."""
-    array = as_array(elevation, "elevation")
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"elevation: expected a bool, integer or float array, got dtype "
-                        f"{array.dtype}")
-    check_ndim(array, "elevation", (2, 3))
+    array = as_numeric_image(elevation, "elevation")
     if array.dtype.kind == "f":
-        dtype = np.float64 if array.dtype.itemsize > 4 else np.float32
-        array = np.ascontiguousarray(array, dtype=dtype)
-        if np.isnan(array).any():
-            raise ValueError("elevation: expected no NaN values")
-        return array
+        if array.itemsize in (4, 8):
+            return array
+        return array.astype(np.float32 if array.itemsize < 4 else np.float64)
     if array.dtype == np.bool_:
-        return np.ascontiguousarray(array).view(np.uint8)
+        return array.view(np.uint8)
     if array.dtype.itemsize <= 2 and array.dtype.kind == "u":
-        return np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("="))
+        return array
     if array.size == 0:
         return np.zeros(array.shape, np.uint8)
     low, high = int(array.min()), int(array.max())
@@ -128,4 +122,4 @@ def _as_elevation(elevation) -> np.ndarray:
         dtype = np.uint8 if high - low < 2**8 else np.uint16
         work = array.astype(np.int64) if array.dtype.kind == "i" else array
         return np.ascontiguousarray(work - work.dtype.type(low), dtype=dtype)
-    return np.ascontiguousarray(array, dtype=np.float64)
+    return array.astype(np.float64)
