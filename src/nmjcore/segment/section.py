@@ -143,9 +143,11 @@ def _radius(value, name) -> int:
 
 
 def _elevation(distance, seeds) -> np.ndarray:
-    """Negated distance in uint16 steps of 1/16 pixel; seeds at 0 (imposed minima)."""
-    steps = np.minimum(distance * _DISTANCE_STEPS, 65534.0)
-    elevation = (65535 - steps).astype(np.uint16)
+    """Negated distance in steps of 1/16 pixel, 0 at the deepest point and at the seeds
+    (imposed minima); uint8 when it fits, so the bucket queue has few levels."""
+    steps = np.minimum(distance * _DISTANCE_STEPS, 65535.0).astype(np.uint16)
+    top = int(steps.max())
+    elevation = (np.uint16(top) - steps).astype(np.uint8 if top < 256 else np.uint16)
     elevation[seeds > 0] = 0
     return elevation
 
