@@ -19,8 +19,9 @@ decltype(auto) dispatch_intensity(const py::object& intensity, F&& f) {
   if (kind == 'u' && size == 2) return f(type_tag<uint16_t>{});
   if (kind == 'f' && size == 4) return f(type_tag<float>{});
   if (kind == 'f' && size == 8) return f(type_tag<double>{});
-  throw py::type_error("intensity: expected a bool, uint8, uint16, float32 or float64 array, got dtype " +
-                       dtype_name(a));
+  throw py::type_error(
+      "intensity: expected a bool, uint8, uint16, float32 or float64 array, got dtype " +
+      dtype_name(a));
 }
 
 py::tuple region_properties(const py::array& labels, const py::object& intensity, int threads) {

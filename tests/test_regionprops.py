@@ -26,7 +26,8 @@ def reference(labels, intensity=None):
     coords = np.indices(labels.shape).reshape(labels.ndim, -1)[:, flat != 0]
     n = len(ids)
     counts = np.bincount(inverse, minlength=n).astype(np.int64)
-    centroids = np.stack([np.bincount(inverse, c, minlength=n) for c in coords], 1) / counts[:, None]
+    sums = np.stack([np.bincount(inverse, c, minlength=n) for c in coords], 1)
+    centroids = sums / counts[:, None]
     lo = np.full((n, labels.ndim), np.iinfo(np.int64).max)
     hi = np.full((n, labels.ndim), -1)
     for axis, c in enumerate(coords):
@@ -147,7 +148,8 @@ def test_threads_agree_and_input_untouched(rng):
         float_many = nc.region_properties(labels, floats, threads=threads).mean_intensity
         np.testing.assert_allclose(float_one, float_many, rtol=1e-12)
     again = nc.region_properties(labels, floats, threads=3).mean_intensity
-    np.testing.assert_array_equal(again, nc.region_properties(labels, floats, threads=3).mean_intensity)
+    repeat = nc.region_properties(labels, floats, threads=3).mean_intensity
+    np.testing.assert_array_equal(again, repeat)
     np.testing.assert_array_equal(labels, before)
 
 

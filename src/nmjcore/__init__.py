@@ -1,18 +1,21 @@
 """nmjcore: automatic tracing of axons through serial-section EM of neuromuscular junctions.
 
 The compiled kernels of :mod:`nmjcore.ops` are re-exported here; the stages live in their
-own sub-packages (``nmjcore.synth``, ``nmjcore.preprocess``, ``nmjcore.trace``, ...).
+own sub-packages (``nmjcore.synth``, ``nmjcore.preprocess``, ``nmjcore.segment``,
+``nmjcore.trace``, ...).
 """
 
-from . import analysis, footprint, io, metrics, ops, preprocess, synth, trace, viz
+from . import analysis, footprint, io, metrics, ops, preprocess, segment, synth, trace, viz
 from .ops import (RegionProperties, bilateral_filter, closing, connected_components,
                   contact_areas, contact_areas_between, dilate, distance_transform, erode,
-                  lapjv, lapjv_sparse, opening, overlap_table, region_properties)
+                  find_seeds, lapjv, lapjv_sparse, opening, overlap_table, region_properties,
+                  watershed)
 
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "RegionProperties", "bilateral_filter", "closing",
            "connected_components", "contact_areas", "contact_areas_between", "dilate",
-           "distance_transform", "erode", "lapjv", "lapjv_sparse", "opening", "overlap_table",
-           "region_properties",
-           "analysis", "footprint", "io", "metrics", "ops", "preprocess", "synth", "trace", "viz"]
+           "distance_transform", "erode", "find_seeds", "lapjv", "lapjv_sparse", "opening",
+           "overlap_table", "region_properties", "watershed",
+           "analysis", "footprint", "io", "metrics", "ops", "preprocess", "segment", "synth",
+           "trace", "viz"]

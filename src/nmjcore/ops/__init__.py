@@ -12,7 +12,10 @@ from .filters import bilateral_filter
 from .morphology import closing, dilate, erode, opening
 from .overlap import overlap_table
 from .regionprops import RegionProperties, region_properties
+from .seeds import find_seeds
+from .watershed import watershed
 
 __all__ = ["RegionProperties", "bilateral_filter", "closing", "connected_components",
            "contact_areas", "contact_areas_between", "dilate", "distance_transform", "erode",
-           "lapjv", "lapjv_sparse", "opening", "overlap_table", "region_properties"]
+           "find_seeds", "lapjv", "lapjv_sparse", "opening", "overlap_table",
+           "region_properties", "watershed"]

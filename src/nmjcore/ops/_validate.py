@@ -147,6 +147,30 @@ def check_same_shape(a: np.ndarray, b: np.ndarray, names: str) -> None:
         raise ValueError(f"{names}: expected arrays of one shape, got {a.shape} and {b.shape}")
 
 
+def check_shape(array: np.ndarray, shape: tuple, name: str) -> None:
+    if array.shape != tuple(shape):
+        raise ValueError(f"{name}: expected shape {tuple(shape)}, got {array.shape}")
+
+
+def as_mask(mask, shape: tuple, name: str = "mask") -> np.ndarray:
+    """A C-contiguous uint8 0/1 array of ``shape``: True/non-zero where the mask is set."""
+    array = as_array(mask, name)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected a bool or numeric array, got dtype {array.dtype}")
+    check_shape(array, shape, name)
+    if array.dtype == np.bool_:
+        return np.ascontiguousarray(array).view(np.uint8)
+    return np.ascontiguousarray(array != 0).view(np.uint8)
+
+
+def as_number(value, name: str, minimum: float = -math.inf) -> float:
+    """A finite real number >= ``minimum``."""
+    value = as_real(value, name)
+    if value < minimum:
+        raise ValueError(f"{name}: expected a finite number >= {minimum}, got {value}")
+    return value
+
+
 def as_numeric_image(image, name: str, allowed_ndim: Sequence[int] = (2, 3)) -> np.ndarray:
     """A C-contiguous, native-endian bool/integer/float array without NaN (dtype kept)."""
     array = as_array(image, name)
