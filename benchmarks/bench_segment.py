@@ -20,7 +20,7 @@ from skimage.feature import peak_local_max
 from skimage.segmentation import watershed as sk_watershed
 
 import nmjcore as nc
-from nmjcore.segment import segment_section, segment_stack, split_merge_counts
+from nmjcore.segment import segment_section, segment_stack
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -69,7 +69,10 @@ def main() -> None:
         labels = segment_stack(masks, progress=False)
         totals = np.zeros(4, np.int64)
         for z in range(len(masks)):
-            totals += np.array(split_merge_counts(labels[z], truth[z]))
+            ids, splits, merges = nc.metrics.split_merge_counts(labels[z], truth[z],
+                                                                  min_fraction=1e-9)
+            found = len(np.unique(labels[z][labels[z] != 0]))
+            totals += np.array([splits.sum(), merges.sum(), len(ids), found])
         splits, merges, n_true, n_found = totals.tolist()
         print(f"{name}: {len(masks)} sections, {n_true} true segments, {n_found} found, "
               f"splits {splits} ({splits / n_true:.3f} per true segment), merges {merges} "

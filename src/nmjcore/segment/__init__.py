@@ -4,8 +4,7 @@ post-process (bilateral, erosion, dilation) → mask → exact EDT → seeds (di
 → seeded watershed within the mask → 2D segments (uint32, ids unique per section).
 """
 
-from .evaluate import SplitMerge, split_merge_counts
 from .section import segment_section
 from .stack import segment_stack
 
-__all__ = ["SplitMerge", "segment_section", "segment_stack", "split_merge_counts"]
+__all__ = ["segment_section", "segment_stack"]
