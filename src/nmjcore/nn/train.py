@@ -126,7 +126,8 @@ def _validate(model, sets, config: TrainConfig, device) -> dict:
     tile = config.val_tile if len(config.patch_size) == 2 else (
         (config.patch_size[0], config.val_tile, config.val_tile))
     for s in sets:
-        prob = predict(s.raw, model, tile=tile, overlap=64, device=device)
+        prob = predict(s.raw, model, tile=tile, overlap=min(64, config.val_tile // 4),
+                       device=device)
         pred = prob > 0.5
         truth = s.target.astype(bool)
         scores[s.name] = dice_score(pred, truth)
