@@ -58,8 +58,8 @@ def train_argv(work: Path) -> list[str]:
             "-o", str(work / "run"), "--architecture", "dlinknet18",
             "--widths", "12", "24", "48", "96", "--head-width", "16",
             "--patch-size", "256", "256", "--batch-size", "6", "--lr", "2e-3",
-            "--iterations", "3500", "--save-interval", "100", "--val-interval", "500",
-            "--loss", "bce+dice", "--time-limit", "38", "--seed", "0", "--quiet"]
+            "--iterations", "1200", "--save-interval", "100", "--val-interval", "500",
+            "--loss", "bce+dice", "--time-limit", "40", "--seed", "0", "--quiet"]
 
 
 def prepare(work: Path) -> None:

@@ -80,7 +80,9 @@ def predict(volume, model, *, tile=(512, 512), overlap=64, tta=False, device=Non
         the z flip too for 3D models (16).
     device : None, str or torch.device
         Default CUDA when available, else CPU. On CUDA the model runs in bfloat16 (float16
-        where bfloat16 is unsupported) and channels-last; on CPU in float32.
+        where bfloat16 is unsupported; a module passed in runs under autocast, its weights
+        untouched) and channels-last; on CPU in float32. A module passed in is moved to
+        ``device`` and put in eval mode.
     batch_size : int
         Tiles per forward pass (tiles of successive sections are batched together).
     blend : {"cosine", "gaussian", "constant"}
@@ -146,11 +148,16 @@ def predict(volume, model, *, tile=(512, 512), overlap=64, tta=False, device=Non
     dtype = torch.float32
     if cuda:
         dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    owned = not isinstance(model, torch.nn.Module)  # loaded here: free to convert in place
     net = net.to(dev).eval()
-    if cuda:
+    autocast = None
+    if cuda and owned:
         net = net.to(dtype)
-        if dims == 2:
-            net = net.to(memory_format=torch.channels_last)
+    elif cuda:
+        autocast = torch.autocast("cuda", dtype=dtype)  # the caller's weights stay as they are
+        dtype = torch.float32
+    if cuda and dims == 2:
+        net = net.to(memory_format=torch.channels_last)
     transforms = dihedral_transforms(dims) if tta else [(False, False, 0)]
     logits = meta.get("returns", "probability") == "logits"
 
@@ -207,7 +214,11 @@ def predict(volume, model, *, tile=(512, 512), overlap=64, tta=False, device=Non
                     for (z0, y0, x0), (d, h, w), _ in group:
                         arrays.append(read(z0, d)[:, y0:y0 + h, x0:x0 + w])
                     x = _to_input(np.stack(arrays), dims, in_channels, dev, dtype)
-                    prob = _run(net, x, transforms, dims, logits, tta_reduce, cuda)
+                    if autocast is not None:
+                        with autocast:
+                            prob = _run(net, x, transforms, dims, logits, tta_reduce, cuda)
+                    else:
+                        prob = _run(net, x, transforms, dims, logits, tta_reduce, cuda)
                     prob = prob.float().cpu().numpy()
                     for k, ((z0, y0, x0), (d, h, w), win) in enumerate(group):
                         p = prob[k, 0] if dims == 3 else prob[k, 0][None]

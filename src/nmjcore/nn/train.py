@@ -160,9 +160,6 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict:
 
     train_sets = [load_training_set(n, config.target) for n in config.train_sets]
     val_sets = [load_training_set(n, config.target) for n in config.val_sets]
-    sampler = PatchSampler(train_sets, config.patch_size, in_channels=config.in_channels,
-                           foreground_fraction=config.foreground_fraction, seed=config.seed)
-
     options = config.model_options()
     model = build_model(config.architecture, **options)
     start, best, history = 0, -1.0, []
@@ -183,6 +180,10 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict:
     if resume:
         optimiser.load_state_dict(ckpt["optimiser"])
         scheduler.load_state_dict(ckpt["scheduler"])
+    # a resumed run draws new patches rather than replaying the first ones
+    sampler = PatchSampler(train_sets, config.patch_size, in_channels=config.in_channels,
+                           foreground_fraction=config.foreground_fraction,
+                           seed=config.seed + start)
     loss_fn = build_loss(config.loss, balance=config.balance)
     augmenter = Augmenter() if config.augment else None
     gen = torch.Generator().manual_seed(config.seed + start)
