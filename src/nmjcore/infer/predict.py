@@ -177,7 +177,8 @@ def predict(volume, model, *, tile=(512, 512), overlap=64, tta=False, device=Non
     def read(z0: int, d: int) -> np.ndarray:
         key = (z0, d)
         if key not in cache:
-            cache.clear() if len(cache) > 8 else None
+            if len(cache) > 8:
+                cache.clear()
             data = vol[z0:z0 + d] if not squeeze else vol[...][None]
             cache[key] = np.asarray(data)
         return cache[key]
