@@ -10,3 +10,12 @@ from .ops import connected_components, distance_transform
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "connected_components", "distance_transform", "io", "ops", "synth"]
+
+
+def __getattr__(name):
+    # nn and infer load torch, so they are imported on first use (nmjcore.infer.predict)
+    if name in ("nn", "infer"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'nmjcore' has no attribute {name!r}")
