@@ -85,7 +85,7 @@ def main() -> None:
         has_monai = False
         print("MONAI not installed: no monai column (pip install nmjcore[bench])")
 
-    bench = Bench("infer", repeats=args.repeats)
+    bench = Bench(f"infer_{args.model}", repeats=args.repeats)
     n = args.sections
     tile, overlap, batch = args.tile, args.overlap, 4
     devices = [("cpu", t) for t in (1, 2)]
