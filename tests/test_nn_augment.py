@@ -3,7 +3,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from nmjcore.nn.augment import Augmenter, dihedral, elastic, gaussian_blur, shift_sections  # noqa: E402
+from nmjcore.nn.augment import (Augmenter, dihedral, elastic, gaussian_blur,  # noqa: E402
+                                shift_sections)
 
 
 @pytest.fixture(autouse=True)

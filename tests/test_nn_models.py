@@ -60,7 +60,8 @@ def test_resnet_depths_and_default_widths():
                                    ResidualUNet3D(widths=(4, 8), z_pool=(True,))])
 def test_models_script_and_match(model):
     model.eval()
-    x = torch.rand(1, 1, 2, 20, 24) if isinstance(model, ResidualUNet3D) else torch.rand(1, 1, 40, 44)
+    three_d = isinstance(model, ResidualUNet3D)
+    x = torch.rand(1, 1, 2, 20, 24) if three_d else torch.rand(1, 1, 40, 44)
     scripted = torch.jit.script(model)
     with torch.no_grad():
         torch.testing.assert_close(scripted(x), model(x))
