@@ -19,3 +19,12 @@ __all__ = ["__version__", "RegionProperties", "bilateral_filter", "closing",
            "overlap_table", "region_properties", "watershed",
            "analysis", "footprint", "io", "metrics", "ops", "preprocess", "segment", "synth",
            "trace", "viz"]
+
+
+def __getattr__(name):
+    # nn and infer load torch, so they are imported on first use (nmjcore.infer.predict)
+    if name in ("nn", "infer"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'nmjcore' has no attribute {name!r}")
