@@ -30,3 +30,13 @@ def shared_volume(name: str, dataset: str) -> np.ndarray:
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def torch_one_thread():
+    """Tiny tensors run on one thread: a thread pool costs more than it gives at these sizes."""
+    torch = pytest.importorskip("torch")
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)

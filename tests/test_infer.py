@@ -8,15 +8,7 @@ from nmjcore.infer import dihedral_transforms, load_model, predict  # noqa: E402
 from nmjcore.infer._tiling import tile_starts, window_1d  # noqa: E402
 from nmjcore.nn import DLinkNet, ResidualUNet3D, export_torchscript  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # tiny tensors: one thread avoids thread-pool overhead (and stalls on a shared machine)
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 class SmallConvNet(nn.Module):

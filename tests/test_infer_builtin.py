@@ -12,13 +12,7 @@ from nmjcore.infer import builtin_path, load_model, predict  # noqa: E402
 from nmjcore.nn import dice_score  # noqa: E402
 from nmjcore.synth import phantom  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def test_builtin_model_is_shipped_small_with_metadata():

@@ -6,14 +6,7 @@ torch = pytest.importorskip("torch")
 from nmjcore.nn.augment import (Augmenter, dihedral, elastic, gaussian_blur,  # noqa: E402
                                 shift_sections)
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # tiny tensors: one thread avoids thread-pool overhead (and stalls on a shared machine)
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 OFF = dict(flip=False, rot90=False, transpose=False, intensity_probability=0.0,

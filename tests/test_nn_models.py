@@ -4,14 +4,7 @@ torch = pytest.importorskip("torch")
 
 from nmjcore.nn import DLinkNet, LinkNet, ResidualUNet3D, build_model  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # tiny tensors: one thread avoids thread-pool overhead (and stalls on a shared machine)
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 TINY = dict(widths=(4, 8, 8, 16), head_width=4)

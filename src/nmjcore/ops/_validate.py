@@ -122,13 +122,17 @@ def as_index_array(value, name: str) -> np.ndarray:
     return np.ascontiguousarray(array, dtype=np.int64)
 
 
+def _as_int_at_least(value, name: str, minimum: int, word: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}: expected a {word} int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name}: expected a {word} int, got {value}")
+    return int(value)
+
+
 def as_count(value, name: str) -> int:
     """A non-negative Python int."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name}: expected a non-negative int, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name}: expected a non-negative int, got {value}")
-    return int(value)
+    return _as_int_at_least(value, name, 0, "non-negative")
 
 
 def as_real(value, name: str, allow_inf: bool = False) -> float:
@@ -186,8 +190,5 @@ def as_numeric_image(image, name: str, allowed_ndim: Sequence[int] = (2, 3)) -> 
 
 
 def as_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name}: expected a positive int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name}: expected a positive int, got {value}")
-    return int(value)
+    """A Python int >= 1."""
+    return _as_int_at_least(value, name, 1, "positive")

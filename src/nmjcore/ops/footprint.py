@@ -8,15 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_choice
-
-
-def _nonnegative_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name}: expected a non-negative int, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name}: expected a non-negative int, got {value}")
-    return int(value)
+from ._validate import as_count, check_choice
 
 
 def _shape(size, ndim) -> tuple[int, ...]:
@@ -24,7 +16,7 @@ def _shape(size, ndim) -> tuple[int, ...]:
     sizes = (size,) * ndim if np.isscalar(size) else tuple(size)
     if len(sizes) != ndim:
         raise ValueError(f"size: expected {ndim} values (one per axis), got {len(sizes)}")
-    shape = tuple(_nonnegative_int(s, "size") for s in sizes)
+    shape = tuple(as_count(s, "size") for s in sizes)
     if min(shape) < 1:
         raise ValueError(f"size: expected positive sizes, got {sizes}")
     return shape
@@ -89,7 +81,7 @@ def cross(size: int = 3, ndim: int = 2) -> np.ndarray:
 
 
 def _sphere(radius, ndim: int) -> np.ndarray:
-    r = _nonnegative_int(radius, "radius")
+    r = as_count(radius, "radius")
     axis = np.arange(-r, r + 1)
     grids = np.meshgrid(*([axis] * ndim), indexing="ij")
     return sum(g * g for g in grids) <= r * r
