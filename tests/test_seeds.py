@@ -82,6 +82,17 @@ def test_flat_regions_follow_peak_local_max(rng):
     assert not nc.find_seeds(distance, min_distance=2).any()  # no labels: no peak
 
 
+def test_flat_region_one_section_deep():
+    """A 3-D input one section deep: peak_local_max's opening cross has z arms there, so it
+    erodes the flat region away and every voxel stays a peak (not only the 2-D corners)."""
+    distance = np.ones((1, 3, 3))
+    labels = np.ones((1, 3, 3), np.int16)
+    assert skimage_peaks(distance, 1, 0.0, labels).all()
+    seeds = nc.find_seeds(distance, min_distance=1, labels=labels)
+    assert_same_peaks(seeds, distance, 1, 0.0, labels)
+    np.testing.assert_array_equal(seeds, np.ones((1, 3, 3), np.int32))
+
+
 def test_core_mode(rng):
     mask, labels = blobs(rng, (60, 70))
     distance = nc.distance_transform(mask)

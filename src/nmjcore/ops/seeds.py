@@ -47,12 +47,13 @@ def find_seeds(distance, *, min_distance=3, threshold=0.0, labels=None, mode="ma
     ``skimage.feature.peak_local_max(distance, min_distance, threshold_abs=threshold,
     labels=labels, exclude_border=False)`` (Chebyshev spacing, regions independent, a
     region whose every voxel equals its neighbourhood maximum keeps only the voxels an
-    opening removes) with one documented difference: peak_local_max returns single voxels,
-    several per plateau of equal maxima when the plateau is longer than ``min_distance``;
-    here every connected plateau of peak voxels (equal value, one region, full connectivity)
-    that holds one of those peaks becomes one seed covering the whole plateau. Unlike
-    peak_local_max's default, peaks next to the image border are kept (a cell cut by the
-    border still needs a seed).
+    opening with the face cross of the input's dimensionality removes, so a 3-D region one
+    section thick keeps them all) with one documented difference: peak_local_max returns
+    single voxels, several per plateau of equal maxima when the plateau is longer than
+    ``min_distance``; here every connected plateau of peak voxels (equal value, one
+    region, full connectivity) that holds one of those peaks becomes one seed covering the
+    whole plateau. Unlike peak_local_max's default, peaks next to the image border are kept
+    (a cell cut by the border still needs a seed).
 
     Examples
     --------
@@ -84,7 +85,7 @@ def find_seeds(distance, *, min_distance=3, threshold=0.0, labels=None, mode="ma
         return connected_components(core, face)[0].astype(np.int32)
 
     plateau = _window_maxima(volume, region3, int(min_distance))
-    _keep_isolated_in_trivial_regions(plateau, region3, labels is None)
+    _keep_isolated_in_trivial_regions(plateau, region3, labels is None, values.ndim == 3)
     plateau &= volume > threshold
     peaks = plateau.copy()
     if min_distance > 1:
@@ -139,14 +140,16 @@ def _window_maxima(values, regions, radius):
     return out
 
 
-def _keep_isolated_in_trivial_regions(plateau, regions, whole_image):
+def _keep_isolated_in_trivial_regions(plateau, regions, whole_image, volumetric):
     """peak_local_max's rule for a flat region (every voxel a peak): only the voxels that an
-    opening with the cross removes stay peaks; without labels, none."""
+    opening with the cross removes stay peaks; without labels, none. ``volumetric``: the
+    input was 3-D, so the cross has z arms even where the volume is one section deep (then
+    the erosion empties every region and all its voxels stay peaks)."""
     if whole_image:
         if plateau.all() and plateau.size > 1:  # a single voxel is a peak
             plateau[:] = False
         return
-    if not _has_plateau_core(plateau, regions):
+    if not _has_plateau_core(plateau, regions, volumetric):
         return  # every flat region would keep all its voxels: nothing to change
     everything = region_properties(regions)
     peaks = region_properties(np.where(plateau, regions, 0))
@@ -155,11 +158,11 @@ def _keep_isolated_in_trivial_regions(plateau, regions, whole_image):
     if len(flat) == 0:
         return
     member = np.isin(regions, flat)
-    plateau[member] = _unopened(member, regions)[member]
+    plateau[member] = _unopened(member, regions, volumetric)[member]
 
 
 @njit(cache=True, nogil=True)
-def _has_plateau_core(plateau, regions):
+def _has_plateau_core(plateau, regions, volumetric):
     """Whether some peak voxel has all its face neighbours peaks of its region (only then can
     an opening keep voxels of a flat region)."""
     nz, ny, nx = plateau.shape
@@ -173,7 +176,7 @@ def _has_plateau_core(plateau, regions):
                       and plateau[z, y, x + 1] and regions[z, y - 1, x] == r
                       and regions[z, y + 1, x] == r and regions[z, y, x - 1] == r
                       and regions[z, y, x + 1] == r)
-                if ok and nz > 1:
+                if ok and volumetric:
                     ok = (0 < z < nz - 1 and plateau[z - 1, y, x] and plateau[z + 1, y, x]
                           and regions[z - 1, y, x] == r and regions[z + 1, y, x] == r)
                 if ok:
@@ -182,7 +185,7 @@ def _has_plateau_core(plateau, regions):
 
 
 @njit(cache=True, nogil=True)
-def _unopened(member, regions):
+def _unopened(member, regions, volumetric):
     """Voxels of ``member`` that the opening of their own region with the face cross removes
     (outside the image counts as outside the region)."""
     nz, ny, nx = member.shape
@@ -196,7 +199,7 @@ def _unopened(member, regions):
                 keep = (0 < y < ny - 1 and 0 < x < nx - 1
                         and regions[z, y - 1, x] == r and regions[z, y + 1, x] == r
                         and regions[z, y, x - 1] == r and regions[z, y, x + 1] == r)
-                if keep and nz > 1:
+                if keep and volumetric:
                     keep = (0 < z < nz - 1 and regions[z - 1, y, x] == r
                             and regions[z + 1, y, x] == r)
                 eroded[z, y, x] = keep
