@@ -22,6 +22,10 @@
 #include <limits>
 #include <vector>
 
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
 #include "nmjcore/threads.hpp"
 
 namespace nmjcore {
@@ -31,32 +35,30 @@ namespace edt_detail {
 constexpr float kInf = std::numeric_limits<float>::infinity();
 constexpr int64_t kBlock = 16;  // lines per block: 16 floats fill a cache line
 
-// One contiguous row: squared distance along x, times wx^2.
+// One contiguous row: squared distance along x, times wx^2. Each sweep counts up from the last
+// boundary; starting from "one before the row" (0 with a black border, inf without) makes the
+// edge need no test. In binary mode the count after a zero restarts by itself.
 template <class T, bool Multi>
 void row_pass(const T* label, float* out, int64_t n, float wx2, bool black_border) {
-  const float edge = black_border ? 1.0f : kInf;
-  float d = edge;
+  const float outside = black_border ? 0.0f : kInf;
+  float d = outside;
+  T prev = n > 0 ? label[0] : T(0);
   for (int64_t i = 0; i < n; ++i) {
-    if (label[i] == 0) {
-      d = 0.0f;
-    } else if (i > 0 && (label[i - 1] == 0 || (Multi && label[i - 1] != label[i]))) {
-      d = 1.0f;
-    } else if (i > 0) {
-      d += 1.0f;
-    }
+    const T l = label[i];
+    d = (Multi && l != prev) ? 1.0f : d + 1.0f;
+    d = l == 0 ? 0.0f : d;
     out[i] = d;
+    prev = l;
   }
-  d = edge;
+  d = outside;
+  prev = n > 0 ? label[n - 1] : T(0);
   for (int64_t i = n - 1; i >= 0; --i) {
-    if (label[i] == 0) {
-      d = 0.0f;
-    } else if (i < n - 1 && (label[i + 1] == 0 || (Multi && label[i + 1] != label[i]))) {
-      d = 1.0f;
-    } else if (i < n - 1) {
-      d += 1.0f;
-    }
+    const T l = label[i];
+    d = (Multi && l != prev) ? 1.0f : d + 1.0f;
+    d = l == 0 ? 0.0f : d;
     const float m = std::min(out[i], d);
     out[i] = m * m * wx2;  // inf * inf * w stays inf
+    prev = l;
   }
 }
 
@@ -135,19 +137,29 @@ void line_pass(const float* line, const T* label, float* result, int64_t n, floa
   }
 }
 
+// x = sqrt(x) over a buffer of non-negative values (or inf): SSE when there is SSE, as
+// std::sqrt in a loop stays scalar for errno's sake.
+inline void sqrt_inplace(float* x, int64_t n) {
+  int64_t i = 0;
+#if defined(__SSE__)
+  for (; i + 4 <= n; i += 4) _mm_storeu_ps(x + i, _mm_sqrt_ps(_mm_loadu_ps(x + i)));
+#endif
+  for (; i < n; ++i) x[i] = std::sqrt(x[i]);
+}
+
 // Per-thread buffers of the parabola pass along one axis of length n. Gathered lines lie
 // `ld` apart: n rounded up to a cache line plus one more, so that the lines written
 // side by side never share a cache set (with n a power of two they all would).
 template <class T>
 struct LineScratch {
   int64_t ld;
-  std::vector<float> lines, result, z, inv;
+  std::vector<float> lines, result, z, inv;  // result: the block's output lines, ld apart
   std::vector<T> labels;
   std::vector<int64_t> v;
 
   LineScratch(int64_t n, float w2, bool multi)
-      : ld((n + 15) / 16 * 16 + 16), lines(kBlock * ld), result(n), z(n + 2), inv(n + 1),
-        v(n + 1) {
+      : ld((n + 15) / 16 * 16 + 16), lines(kBlock * ld), result(kBlock * ld), z(n + 2),
+        inv(n + 1), v(n + 1) {
     if (multi) labels.resize(kBlock * ld);
     for (int64_t d = 1; d <= n; ++d) inv[d] = 1.0f / (2.0f * w2 * static_cast<float>(d));
   }
@@ -171,18 +183,14 @@ void block_pass(const T* label, float* f, int64_t base, int64_t width, int64_t a
     }
   }
   for (int64_t c = 0; c < width; ++c) {
-    float* line = s.lines.data() + c * ld;
-    line_pass<T, Multi>(line, Multi ? s.labels.data() + c * ld : nullptr, s.result.data(), n, w2,
-                        black_border, s.inv.data(), s.v.data(), s.z.data());
-    if (root) {
-      for (int64_t i = 0; i < n; ++i) line[i] = std::sqrt(s.result[i]);
-    } else {
-      std::copy(s.result.begin(), s.result.end(), line);
-    }
+    float* result = s.result.data() + c * ld;
+    line_pass<T, Multi>(s.lines.data() + c * ld, Multi ? s.labels.data() + c * ld : nullptr,
+                        result, n, w2, black_border, s.inv.data(), s.v.data(), s.z.data());
+    if (root) sqrt_inplace(result, n);
   }
   for (int64_t i = 0; i < n; ++i) {
     float* dst = f + base + i * axis_stride;
-    for (int64_t c = 0; c < width; ++c) dst[c] = s.lines[c * ld + i];
+    for (int64_t c = 0; c < width; ++c) dst[c] = s.result[c * ld + i];
   }
 }
 
@@ -257,9 +265,7 @@ void edt_impl(const T* label, float* out, int ndim, int64_t nz, int64_t ny, int6
     const int64_t total = rows * nx;
     parallel_for(
         0, total, threads,
-        [&](int64_t lo, int64_t hi, int) {
-          for (int64_t i = lo; i < hi; ++i) out[i] = std::sqrt(out[i]);
-        },
+        [&](int64_t lo, int64_t hi, int) { sqrt_inplace(out + lo, hi - lo); },
         1 << 16);
   }
 }
