@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import nmjcore as nc
+from nmjcore import _core
 
 INTEGER_DTYPES = [np.uint8, np.uint16, np.uint32, np.uint64, np.int8, np.int16, np.int32, np.int64]
 CONNECTIVITIES = [(2, 4), (2, 8), (3, 6), (3, 18), (3, 26)]
@@ -35,6 +36,14 @@ def assert_raster_order(labels, n):
     ids, first = ids[ids != 0], first[ids != 0]
     np.testing.assert_array_equal(ids, np.arange(1, n + 1))
     assert np.all(np.diff(first) > 0)
+
+
+def sliced(image, connectivity, threads):
+    """The kernel with one slab per thread however small the image, so seams get exercised."""
+    image = np.ascontiguousarray(image)
+    if image.dtype == np.bool_:
+        image = image.view(np.uint8)
+    return _core.ccl(image, connectivity, True, threads, min_slab_voxels=1)
 
 
 def check(image, connectivity, **kw):
@@ -179,11 +188,17 @@ def test_threads_agree(rng, ndim, connectivity, smooth):
     image = blobs(rng, shape, 3) if smooth else (rng.random(shape) < 0.4).astype(np.uint8)
     one, n1, c1 = nc.connected_components(image, connectivity, return_counts=True, threads=1)
     for threads in (2, 3, 7):
-        many, n, c = nc.connected_components(image, connectivity, return_counts=True,
-                                             threads=threads)
+        many, n, c = sliced(image, connectivity, threads)
         assert n == n1
         np.testing.assert_array_equal(many, one)
         np.testing.assert_array_equal(c, c1)
+
+
+def test_threads_agree_on_a_volume_big_enough_to_split(rng):
+    image = blobs(rng, (40, 128, 128), 3).astype(np.uint8)  # 2.5 slabs' worth of voxels
+    one = nc.connected_components(image, 26, threads=1)[0]
+    np.testing.assert_array_equal(check(image, 26, threads=2), one)
+    np.testing.assert_array_equal(check(image, 6, threads=3), nc.connected_components(image, 6)[0])
 
 
 def test_join_in_the_last_slab():
@@ -192,10 +207,10 @@ def test_join_in_the_last_slab():
     image[:, 1, 1] = image[:, 7, 7] = 1
     image[-1, 1:8, 1] = image[-1, 7, 1:8] = 1
     image[::2, 4, 4] = 2  # 32 separate dots of another value
-    for threads in (1, 4):
-        labels = check(image, 26, threads=threads)
-        assert labels.max() == 33
-        assert len(np.unique(labels[image == 1])) == 1
+    labels, n, _ = sliced(image, 26, 4)
+    assert n == 33
+    assert len(np.unique(labels[image == 1])) == 1
+    np.testing.assert_array_equal(labels, check(image, 26))
 
 
 def test_phantom_axons(rng):
@@ -257,9 +272,8 @@ def small_images(draw):
 @given(small_images(), st.integers(1, 3))
 def test_property_matches_cc3d(case, threads):
     image, connectivity = case
-    labels = check(image, connectivity, threads=threads)
-    labels2, n, counts = nc.connected_components(image, connectivity, return_counts=True,
-                                                 threads=threads)
+    labels = check(image, connectivity)
+    labels2, n, counts = sliced(image, connectivity, threads)
     np.testing.assert_array_equal(labels2, labels)
     np.testing.assert_array_equal(counts, np.bincount(labels.ravel(), minlength=n + 1))
     # every component holds one value and is non-empty

@@ -207,10 +207,13 @@ void for_each_slab(int slabs, Fn&& fn) {
 //   counts        if not null, resized to N + 1: counts[i] voxels of component i, counts[0]
 //                 the background
 //   threads       worker threads (<= 0: all hardware threads)
+//   min_slab_voxels  fewer slabs than threads when slabs would be smaller than this: a small
+//                 slab takes less time to label than a thread takes to start
 // Returns N, or -1 (out left unwritten) when N does not fit in uint32. nx must be < 2^31.
 template <class T>
 int64_t connected_components(const T* image, uint32_t* out, int64_t nz, int64_t ny, int64_t nx,
-                             int connectivity, std::vector<int64_t>* counts, int threads) {
+                             int connectivity, std::vector<int64_t>* counts, int threads,
+                             int64_t min_slab_voxels = int64_t(1) << 18) {
   using namespace ccl_detail;
   if (counts) counts->assign(1, 0);
   if (nz <= 0 || ny <= 0 || nx <= 0) return 0;
@@ -221,9 +224,9 @@ int64_t connected_components(const T* image, uint32_t* out, int64_t nz, int64_t 
   // Slabs: whole planes in 3D (so a seam is one plane against the one before), rows in 2D.
   const int64_t unit = nz > 1 ? ny : 1;
   const int64_t units = rows / unit;
-  const int64_t min_rows = 64;  // below this a slab costs more to start than it saves
   const int slabs = static_cast<int>(std::max<int64_t>(
-      1, std::min<int64_t>({resolve_threads(threads), units, rows / min_rows + 1})));
+      1, std::min<int64_t>({resolve_threads(threads), units,
+                            rows * nx / std::max<int64_t>(min_slab_voxels, 1)})));
   std::vector<Slab<T>> slab(slabs);
   for (int k = 0; k < slabs; ++k) {
     slab[k].row0 = units * k / slabs * unit;
