@@ -22,7 +22,10 @@ py::tuple ccl(const py::array& image, int connectivity, bool return_counts, int 
   if (s[2] >= std::numeric_limits<int32_t>::max()) {
     throw py::value_error("image: the last axis must be shorter than 2^31");
   }
-  py::array_t<uint32_t> labels(shape_of(image));
+  // numpy.zeros: large outputs come as fresh pages that are zero at no cost, so the kernel
+  // writes only the components.
+  py::array_t<uint32_t> labels =
+      py::module_::import("numpy").attr("zeros")(py::tuple(py::cast(shape_of(image))), "uint32");
   uint32_t* dst = labels.mutable_data();
   std::vector<int64_t> counts;
   const int64_t n = dispatch_integer(image, "image", [&](auto tag) {

@@ -25,7 +25,9 @@
 //
 // Threads: the outermost axis is cut into slabs (planes in 3D, rows in 2D); each slab is
 // scanned and united on its own, then the seams between slabs are united on one thread (a
-// plane or a row each), then the slabs are written in parallel.
+// plane or a row each), then the slabs are written in parallel. On the phantom's 64x512x512
+// volume the runs are ~0.7% of the voxels: the time goes to scanning the image and writing
+// the output, both split across threads.
 #pragma once
 
 #include <algorithm>
@@ -202,7 +204,9 @@ void for_each_slab(int slabs, Fn&& fn) {
 
 // Connected components of a (nz, ny, nx) C-contiguous label volume (a 2D image is nz = 1).
 //   image         input, nz*ny*nx values; each non-zero value forms its own components
-//   out           output, nz*ny*nx component ids (0 on background, 1..N in raster order)
+//   out           output, nz*ny*nx component ids (0 on background, 1..N in raster order);
+//                 must come zeroed (calloc, numpy.zeros: fresh pages are zero at no cost),
+//                 only the components are written
 //   connectivity  4 or 8 (2D, nz == 1), 6, 18 or 26 (3D)
 //   counts        if not null, resized to N + 1: counts[i] voxels of component i, counts[0]
 //                 the background
@@ -293,18 +297,15 @@ int64_t connected_components(const T* image, uint32_t* out, int64_t nz, int64_t 
 
   // One contiguous stretch of the output per thread: a fresh output is faulted in as it is
   // written, and threads interleaving within one (huge) page would wait on each other.
+  // Background stays as it came, zero.
   for_each_slab(slabs, [&](int64_t k) {
     const Slab<T>& sl = slab[k];
     const int64_t* id = parent + sl.offset;
     for (int64_t r = sl.row0; r < sl.row1; ++r) {
       uint32_t* row = out + r * nx;
-      int64_t x = 0;
       for (const Run<T>* run = sl.first(r); run != sl.last(r); ++run) {
-        std::fill(row + x, row + run->start, 0u);
         std::fill(row + run->start, row + run->end, static_cast<uint32_t>(id[run - sl.runs.data()]));
-        x = run->end;
       }
-      std::fill(row + x, row + nx, 0u);
     }
   });
 
