@@ -170,7 +170,7 @@ struct Slab {
   int64_t index(int64_t r) const { return begin[r - row0]; }  // slab-local
 };
 
-// Appends the runs of row r to the slab.
+// Appends the runs of one row of nx values to `runs`.
 template <class T>
 void scan_row(const T* row, int64_t nx, std::vector<Run<T>>& runs) {
   int64_t i = 0;

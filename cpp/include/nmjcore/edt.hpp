@@ -13,7 +13,9 @@
 // sites and bound it exactly, and nothing beyond them can be nearer.
 //
 // Strided axes are processed in blocks of neighbouring lines gathered into a small contiguous
-// buffer, so each cache line read from memory serves a whole block of lines.
+// buffer, so each cache line read from memory serves a whole block of lines. In 3D the x and
+// y passes run plane by plane (the plane stays in cache between them), and the square root is
+// taken in the last pass rather than in a pass of its own.
 #pragma once
 
 #include <algorithm>
