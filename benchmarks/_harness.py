@@ -48,6 +48,7 @@ class Bench:
         self.name = name
         self.repeats = repeats
         self.rows: list[dict] = []
+        self.speedups: list[dict] = []
 
     def compare(self, case: str, impls: dict[str, Callable[[], object]], threads: int = 1,
                 reference: str = "nmjcore") -> dict:
@@ -111,7 +112,7 @@ class Bench:
         path = RESULTS / f"{self.name}.json"
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps({"machine": machine(), "rows": self.rows,
-                                   "self_speedup": getattr(self, "speedups", [])}, indent=1))
+                                   "self_speedup": self.speedups}, indent=1))
         os.replace(tmp, path)
         print(f"wrote {path}")
         return path
