@@ -6,8 +6,8 @@ Rows: a 1024x1024 phantom section (2D, connectivity 4 and 8) and a 64x512x512 ph
 (3D, connectivity 6 and 26), each binary (axon mask, bool) and multi-label (axon ids, uint32),
 at 1 and 2 threads. Ratios are peer / nmjcore. cc3d and scipy have no threads option and run
 single-threaded in every row; OpenCV (binary 2D only) gets the row's thread count. Outputs
-differ in dtype: nmjcore uint32, cc3d the smallest that fits (uint16 here), scipy and OpenCV
-int32.
+differ in dtype: nmjcore uint32, cc3d the smallest that fits its provisional labels (uint16
+for the section, uint32 for the volume), scipy and OpenCV int32.
 """
 
 from __future__ import annotations
