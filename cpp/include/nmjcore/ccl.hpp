@@ -33,6 +33,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #if defined(__SSE2__)
@@ -241,8 +242,12 @@ int64_t connected_components(const T* image, uint32_t* out, int64_t nz, int64_t 
   // rows inside the slab, while those are still in cache. Slab-local indices.
   std::vector<std::vector<int64_t>> local_parent(slabs);
   for_each_slab(slabs, [&](int64_t k) {
-    Slab<T>& sl = slab[k];
-    std::vector<int64_t>& parent = local_parent[k];
+    // Built in the thread's own objects and moved in at the end: the slabs' vector headers
+    // share cache lines, and growing them side by side would bounce those lines between cores.
+    Slab<T> sl;
+    std::vector<int64_t> parent;
+    sl.row0 = slab[k].row0;
+    sl.row1 = slab[k].row1;
     sl.begin.assign(sl.row1 - sl.row0 + 1, 0);
     sl.runs.reserve(static_cast<size_t>((sl.row1 - sl.row0) * 4));
     for (int64_t r = sl.row0; r < sl.row1; ++r) {
@@ -255,6 +260,8 @@ int64_t connected_components(const T* image, uint32_t* out, int64_t nz, int64_t 
                      sl.index(q), reach);
       });
     }
+    slab[k] = std::move(sl);
+    local_parent[k] = std::move(parent);
   });
   for (int k = 1; k < slabs; ++k) {
     slab[k].offset = slab[k - 1].offset + static_cast<int64_t>(slab[k - 1].runs.size());
