@@ -5,7 +5,9 @@
 Rows: a 1024x1024 phantom section (2D, connectivity 4 and 8) and a 64x512x512 phantom volume
 (3D, connectivity 6 and 26), each binary (axon mask, bool) and multi-label (axon ids, uint32),
 at 1 and 2 threads. Ratios are peer / nmjcore. cc3d and scipy have no threads option and run
-single-threaded in every row; OpenCV (binary 2D only) gets the row's thread count. Outputs
+single-threaded in every row; so does OpenCV (binary 2D only), as in bench_edt.py: its idle
+pool threads spin for a while after each call and would take the cores from whatever is timed
+next. Outputs
 differ in dtype: nmjcore uint32, cc3d the smallest that fits its provisional labels (uint16
 for the section, uint32 for the volume), scipy and OpenCV int32.
 """
@@ -25,6 +27,7 @@ SCIPY_RANK = {4: 1, 8: 2, 6: 1, 26: 3}
 
 def main() -> None:
     args = parser(__doc__).parse_args()
+    cv2.setNumThreads(1)
     bench = Bench("ccl", repeats=args.repeats)
     size2, shape3 = ((512, (16, 256, 256)) if args.quick else (1024, (64, 512, 512)))
     section = nc.synth.phantom((1, size2, size2), n_axons=120, seed=1).axons[0]
@@ -37,7 +40,6 @@ def main() -> None:
         for connectivity in connectivities:
             structure = ndi.generate_binary_structure(mask.ndim, SCIPY_RANK[connectivity])
             for threads in (1, 2):
-                cv2.setNumThreads(threads)
                 impls = {
                     "nmjcore": lambda: nc.connected_components(mask, connectivity,
                                                                threads=threads),
