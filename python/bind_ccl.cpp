@@ -46,7 +46,7 @@ py::tuple ccl(const py::array& image, int connectivity, bool return_counts, int 
 
 void bind_ccl(py::module_& m) {
   m.def("ccl", &ccl, py::arg("image"), py::arg("connectivity"), py::arg("return_counts"),
-        py::arg("threads"), py::arg("min_slab_voxels") = int64_t(1) << 18,
+        py::arg("threads"), py::arg("min_slab_voxels") = int64_t(1) << 20,
         "Connected components (uint32 ids 1..N in raster order) of a C-contiguous 2D/3D "
         "integer image; returns (labels, N) or (labels, N, counts). Slabs (one per thread) "
         "hold at least min_slab_voxels voxels; tests lower it to cut small images too.");

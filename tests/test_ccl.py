@@ -195,7 +195,7 @@ def test_threads_agree(rng, ndim, connectivity, smooth):
 
 
 def test_threads_agree_on_a_volume_big_enough_to_split(rng):
-    image = blobs(rng, (40, 128, 128), 3).astype(np.uint8)  # 2.5 slabs' worth of voxels
+    image = blobs(rng, (66, 128, 256), 3).astype(np.uint8)  # two slabs' worth of voxels
     one = nc.connected_components(image, 26, threads=1)[0]
     np.testing.assert_array_equal(check(image, 26, threads=2), one)
     np.testing.assert_array_equal(check(image, 6, threads=3), nc.connected_components(image, 6)[0])

@@ -212,13 +212,14 @@ void for_each_slab(int slabs, Fn&& fn) {
 //   counts        if not null, resized to N + 1: counts[i] voxels of component i, counts[0]
 //                 the background
 //   threads       worker threads (<= 0: all hardware threads)
-//   min_slab_voxels  fewer slabs than threads when slabs would be smaller than this: a small
-//                 slab takes less time to label than a thread takes to start
+//   min_slab_voxels  fewer slabs than threads when slabs would be smaller than this: a slab
+//                 of 2^20 voxels takes ~0.5 ms, about what starting and joining its thread
+//                 costs on a busy machine
 // Returns N, or -1 (out left unwritten) when N does not fit in uint32. nx must be < 2^31.
 template <class T>
 int64_t connected_components(const T* image, uint32_t* out, int64_t nz, int64_t ny, int64_t nx,
                              int connectivity, std::vector<int64_t>* counts, int threads,
-                             int64_t min_slab_voxels = int64_t(1) << 18) {
+                             int64_t min_slab_voxels = int64_t(1) << 20) {
   using namespace ccl_detail;
   if (counts) counts->assign(1, 0);
   if (nz <= 0 || ny <= 0 || nx <= 0) return 0;
