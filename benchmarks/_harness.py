@@ -48,6 +48,7 @@ class Bench:
         self.name = name
         self.repeats = repeats
         self.rows: list[dict] = []
+        self.speedups: list[dict] = []
 
     def compare(self, case: str, impls: dict[str, Callable[[], object]], threads: int = 1,
                 reference: str = "nmjcore") -> dict:
@@ -94,11 +95,24 @@ class Bench:
         print(f"{case:<44} t={threads}  nmjcore {ms:8.2f} ms  {rate:10.1f} {unit}/s", flush=True)
         return row
 
+    def self_speedup(self) -> list[dict]:
+        """nmjcore's 1-thread time / its N-thread time, per case measured at both, printed."""
+        one = {r["case"]: r["ms"]["nmjcore"] for r in self.rows if r["threads"] == 1}
+        out = []
+        for r in self.rows:
+            if r["threads"] > 1 and r["case"] in one:
+                speedup = one[r["case"]] / r["ms"]["nmjcore"]
+                out.append({"case": r["case"], "threads": r["threads"], "speedup": speedup})
+                print(f"{r['case']:<44} nmjcore t=1 / t={r['threads']}: {speedup:5.2f}x")
+        self.speedups = out
+        return out
+
     def write(self) -> Path:
         RESULTS.mkdir(exist_ok=True)
         path = RESULTS / f"{self.name}.json"
         tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps({"machine": machine(), "rows": self.rows}, indent=1))
+        tmp.write_text(json.dumps({"machine": machine(), "rows": self.rows,
+                                   "self_speedup": self.speedups}, indent=1))
         os.replace(tmp, path)
         print(f"wrote {path}")
         return path

@@ -47,6 +47,7 @@ def main() -> None:
                                                          threads=threads),
                 "edt": lambda: edt.edt(labels, anisotropy=spacing, parallel=threads),
             }, threads)
+    bench.self_speedup()
     bench.write()
 
 

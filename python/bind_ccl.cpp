@@ -7,7 +7,8 @@ namespace nmjcore::bind {
 
 namespace {
 
-py::tuple ccl(const py::array& image, int connectivity, bool return_counts, int threads) {
+py::tuple ccl(const py::array& image, int connectivity, bool return_counts, int threads,
+              int64_t min_slab_voxels) {
   require_ndim(image, "image", 2, 3);
   require_c_contiguous(image, "image");
   const bool is_3d = image.ndim() == 3;
@@ -21,7 +22,10 @@ py::tuple ccl(const py::array& image, int connectivity, bool return_counts, int 
   if (s[2] >= std::numeric_limits<int32_t>::max()) {
     throw py::value_error("image: the last axis must be shorter than 2^31");
   }
-  py::array_t<uint32_t> labels(shape_of(image));
+  // numpy.zeros: large outputs come as fresh pages that are zero at no cost, so the kernel
+  // writes only the components.
+  py::array_t<uint32_t> labels =
+      py::module_::import("numpy").attr("zeros")(py::tuple(py::cast(shape_of(image))), "uint32");
   uint32_t* dst = labels.mutable_data();
   std::vector<int64_t> counts;
   const int64_t n = dispatch_integer(image, "image", [&](auto tag) {
@@ -29,7 +33,7 @@ py::tuple ccl(const py::array& image, int connectivity, bool return_counts, int 
     const T* src = static_cast<const T*>(image.data());
     py::gil_scoped_release release;
     return connected_components<T>(src, dst, s[0], s[1], s[2], connectivity,
-                                   return_counts ? &counts : nullptr, threads);
+                                   return_counts ? &counts : nullptr, threads, min_slab_voxels);
   });
   if (n < 0) throw py::value_error("image: more than 2^32 - 1 components do not fit in uint32");
   if (!return_counts) return py::make_tuple(labels, n);
@@ -42,9 +46,10 @@ py::tuple ccl(const py::array& image, int connectivity, bool return_counts, int 
 
 void bind_ccl(py::module_& m) {
   m.def("ccl", &ccl, py::arg("image"), py::arg("connectivity"), py::arg("return_counts"),
-        py::arg("threads"),
+        py::arg("threads"), py::arg("min_slab_voxels") = int64_t(1) << 20,
         "Connected components (uint32 ids 1..N in raster order) of a C-contiguous 2D/3D "
-        "integer image; returns (labels, N) or (labels, N, counts).");
+        "integer image; returns (labels, N) or (labels, N, counts). Slabs (one per thread) "
+        "hold at least min_slab_voxels voxels; tests lower it to cut small images too.");
 }
 
 }  // namespace nmjcore::bind
