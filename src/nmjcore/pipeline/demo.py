@@ -16,15 +16,14 @@ import numpy as np
 from .. import analysis, preprocess, segment, synth, trace
 from ..ops._validate import resolve_threads
 from .clock import StageClock
+from .defaults import DEMO_AXONS, DEMO_SHAPE
 from .outputs import overview_png, write_json, write_structured_csv, write_volumes
 from .scores import score, score_lines
 
-DEFAULT_SHAPE = (32, 512, 512)
-DEFAULT_AXONS = 40
 #: The muscle fills the deepest sections almost whole, which the detector's default
 #: low-contrast threshold (0.5 of the neighbours' spread) takes for bad sections.
 LOW_CONTRAST = 0.35
-#: Calibre points before each fibre (µm): the demo stack is ~1.3 µm deep, so the points sit
+#: Calibre points before each fibre (µm): the demo stack is 1-2 µm deep, so the points sit
 #: closer to the terminal than the analysis defaults (made for stacks of many µm).
 CALIBRE = dict(n_points=3, offset=0.2, spacing=0.1, window=0.2)
 MIN_CONTACT_UM2 = 0.05
@@ -37,7 +36,7 @@ class DemoResult:
     files: list[Path] = field(default_factory=list)
 
 
-def run_demo(output_dir="nmjcore-demo", *, shape=DEFAULT_SHAPE, n_axons=DEFAULT_AXONS, seed=0,
+def run_demo(output_dir="nmjcore-demo", *, shape=DEMO_SHAPE, n_axons=DEMO_AXONS, seed=0,
              network=True, threads=None, progress=True, echo=print) -> DemoResult:
     """Run the whole job on a phantom and write its results folder.
 
@@ -59,6 +58,8 @@ def run_demo(output_dir="nmjcore-demo", *, shape=DEFAULT_SHAPE, n_axons=DEFAULT_
     """
     threads = resolve_threads(threads)
     out = Path(output_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"output_dir: expected a folder (new or existing), got the file {out}")
     out.mkdir(parents=True, exist_ok=True)
     clock = StageClock()
     files = []
@@ -72,8 +73,9 @@ def run_demo(output_dir="nmjcore-demo", *, shape=DEFAULT_SHAPE, n_axons=DEFAULT_
     with clock("preprocess"):
         report = preprocess.detect_bad_sections(ph.raw, low_contrast=LOW_CONTRAST,
                                                 threads=threads, progress=progress)
-        em, replaced = preprocess.replace_bad_sections(ph.raw, report)
-        em = preprocess.deflicker(em, exclude=report, threads=threads, progress=progress)
+        # Deflicker first: it reuses the report's grey-level quantiles of these very sections.
+        em = preprocess.deflicker(ph.raw, exclude=report, threads=threads, progress=progress)
+        em, replaced = preprocess.replace_bad_sections(em, report, out=em)
     found, true_bad = set(report.bad), set(ph.bad_sections)
     echo(f"  bad sections: found {_sections(report.kinds)}; true {_sections(ph.bad_kinds)} "
          f"({len(found & true_bad)}/{len(true_bad)} found, {len(found - true_bad)} false); "
