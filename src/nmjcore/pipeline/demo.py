@@ -27,6 +27,9 @@ LOW_CONTRAST = 0.35
 #: closer to the terminal than the analysis defaults (made for stacks of many µm).
 CALIBRE = dict(n_points=3, offset=0.2, spacing=0.1, window=0.2)
 MIN_CONTACT_UM2 = 0.05
+#: The built-in network calls much of the muscle axon interior (it was trained without
+#: muscle); a small opening of the mask removes half of those specks at no cost to the axons.
+SEGMENT = dict(erosion=2, dilation=2)
 
 
 @dataclass
@@ -90,7 +93,8 @@ def run_demo(output_dir="nmjcore-demo", *, shape=DEMO_SHAPE, n_axons=DEMO_AXONS,
         else:
             probability = (ph.axons != 0).astype(np.float32)
     with clock("segment"):
-        segments = segment.segment_stack(probability, threads=threads, progress=progress)
+        segments = segment.segment_stack(probability, threads=threads, progress=progress,
+                                          **SEGMENT)
     with clock("trace"):
         traced = trace.link(segments, anchors={0: ph.axons[0]}, threads=threads,
                             progress=progress)

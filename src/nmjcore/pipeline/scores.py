@@ -27,7 +27,8 @@ def score(ids, truth, sampling, *, probability=None, threads=None) -> dict:
         ``rand_recall``, ``erl_um`` and ``erl_truth_um`` (the truth scored against itself:
         the most any tracing can reach), ``erl_ratio``, ``dice_ids`` (traced vs true mask),
         ``dice_probability``, ``splits``, ``merges`` (summed over true axons),
-        ``axons_true``, ``axons_traced``.
+        ``axons_true``, ``axons_traced`` and ``axons_traced_outside_truth`` (traced ids that
+        touch no true axon voxel: false detections).
     """
     split, merge = metrics.voi(ids, truth, threads=threads)
     are, precision, recall = metrics.adapted_rand_error(ids, truth, return_precision_recall=True,
@@ -44,6 +45,8 @@ def score(ids, truth, sampling, *, probability=None, threads=None) -> dict:
         "dice_ids": float(metrics.dice(ids, truth)),
         "axons_true": int(len(np.unique(truth)) - (truth == 0).any()),
         "axons_traced": int(len(np.unique(ids)) - (ids == 0).any()),
+        "axons_traced_outside_truth": int(np.count_nonzero(
+            ~np.isin(np.unique(ids[ids != 0]), np.unique(ids[truth != 0])))),
         "splits": int(splits.sum()), "merges": int(merges.sum()),
     }
     if probability is not None:
@@ -59,7 +62,8 @@ def score_lines(scores: dict) -> list[str]:
         f"(precision {scores['rand_precision']:.4f}, recall {scores['rand_recall']:.4f})",
         f"ERL {scores['erl_um']:.3f} µm of the truth's {scores['erl_truth_um']:.3f} µm "
         f"({100 * scores['erl_ratio']:.1f} %)",
-        f"{scores['axons_traced']} traced axons for {scores['axons_true']} true; "
+        f"{scores['axons_traced']} traced ids for {scores['axons_true']} true axons "
+        f"({scores['axons_traced_outside_truth']} of them touch no true axon); "
         f"{scores['splits']} splits, {scores['merges']} merges",
     ]
     dice = f"Dice of the traced mask {scores['dice_ids']:.4f}"
