@@ -34,6 +34,8 @@ SEGMENT = dict(erosion=2, dilation=2)
 
 @dataclass
 class DemoResult:
+    """What :func:`run_demo` returns: its folder, the summary (as in summary.json), the files."""
+
     output_dir: Path
     summary: dict
     files: list[Path] = field(default_factory=list)

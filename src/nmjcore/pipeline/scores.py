@@ -64,7 +64,7 @@ def score_lines(scores: dict) -> list[str]:
         f"({100 * scores['erl_ratio']:.1f} %)",
         f"{scores['axons_traced']} traced ids for {scores['axons_true']} true axons "
         f"({scores['axons_traced_outside_truth']} of them touch no true axon); "
-        f"{scores['splits']} splits, {scores['merges']} merges",
+        f"splits {scores['splits']}, merges {scores['merges']} (of true axons)",
     ]
     dice = f"Dice of the traced mask {scores['dice_ids']:.4f}"
     if "dice_probability" in scores:
