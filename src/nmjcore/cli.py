@@ -23,20 +23,29 @@ def _build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
+    from .pipeline.defaults import DEMO_AXONS, DEMO_SHAPE
+
     demo = commands.add_parser(
-        "demo", help="run every stage on a built-in synthetic stack (no data needed)",
-        description="Generate a synthetic EM stack with exact ground truth, run the kernels on "
-                    "it, check what they measure against the truth, and write a results folder "
-                    "(phantom.h5, summary.json, overview.png).")
+        "demo", help="run the whole job on a built-in synthetic stack (no data needed)",
+        description="Generate a synthetic EM stack of a nerve over muscle fibres with exact "
+                    "ground truth, run the whole job on it (bad sections and deflicker, the "
+                    "built-in network, segmentation, tracing, metrics against the truth, "
+                    "contacts and calibre) and write a results folder (axons.h5, links.csv, "
+                    "proofreading_queue.csv, metrics.json, summary.json, overview.png and "
+                    "analysis/ with tables, figures and sections.gif).")
     demo.add_argument("-o", "--output", default="nmjcore-demo",
                       help="results folder (default: %(default)s)")
-    demo.add_argument("--shape", nargs=3, type=_positive_int, default=(48, 512, 512),
-                      metavar=("Z", "Y", "X"), help="stack size (default: 48 512 512)")
-    demo.add_argument("--axons", type=_positive_int, default=40,
+    demo.add_argument("--shape", nargs=3, type=_positive_int, default=DEMO_SHAPE,
+                      metavar=("Z", "Y", "X"),
+                      help="stack size (default: %s)" % " ".join(map(str, DEMO_SHAPE)))
+    demo.add_argument("--axons", type=_positive_int, default=DEMO_AXONS,
                       help="number of axons (default: %(default)s)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     demo.add_argument("--threads", type=_positive_int, default=None,
                       help="worker threads (default: all cores)")
+    demo.add_argument("--no-network", dest="network", action="store_false",
+                      help="feed the phantom's true axon mask as the probability instead of "
+                           "running the network (to time the other stages)")
     demo.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     _add_train_parser(commands)
     _add_export_parser(commands)
@@ -109,7 +118,7 @@ def main(argv=None) -> int:
             from .pipeline import run_demo
 
             run_demo(args.output, shape=tuple(args.shape), n_axons=args.axons, seed=args.seed,
-                     threads=args.threads, progress=not args.quiet)
+                     network=args.network, threads=args.threads, progress=not args.quiet)
         elif args.command == "train":
             _run_train(args)
         elif args.command == "export":
