@@ -147,7 +147,7 @@ def render_3d(path, meshes, *, fibre_meshes=None, z_offset_um=0.0, title="Traced
         ax.view_init(elev=elevation, azim=azimuth)
         for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
             axis.set_major_locator(MaxNLocator(4))
-        ax.zaxis.set_major_formatter(lambda v, _: f"{v + z_offset_um:.0f}")
+        ax.zaxis.set_major_formatter(lambda v, _: f"{round(v + z_offset_um, 2):g}")  # 0.5 µm ticks too
         ax.set_xlabel("x (µm)", labelpad=6)
         ax.set_ylabel("y (µm)", labelpad=6)
         ax.set_zlabel("depth (µm)", labelpad=6)
