@@ -192,7 +192,11 @@ def _merge_shallow_borders(labels, distance, seeds, seed_at, ratio) -> np.ndarra
         ri, rj = root(i), root(j)
         if ri != rj:
             parent[max(ri, rj)] = min(ri, rj)
-    return np.array([root(i) for i in range(n + 1)])
+    while True:  # pointer jumping: parents are smaller ids, so this ends at the roots
+        up = parent[parent]
+        if np.array_equal(up, parent):
+            return parent
+        parent = up
 
 
 @njit(cache=True, nogil=True)
