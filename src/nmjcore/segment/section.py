@@ -120,7 +120,7 @@ def _foreground(prob, threshold, foreground, bilateral, threads) -> np.ndarray:
     if foreground not in ("high", "low"):
         raise ValueError(f"foreground: expected 'high' or 'low', got {foreground!r}")
     if image.dtype == np.bool_:
-        return image.copy() if foreground == "high" else ~image
+        return image if foreground == "high" else ~image  # only read from here on
     if image.dtype == np.uint8:
         level = threshold * 255
     else:
