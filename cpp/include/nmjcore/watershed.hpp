@@ -29,9 +29,11 @@
 //   the queue. Unlike scikit-image (which ignores watershed_line when compact), lines are
 //   drawn here too when asked for.
 //
-// Elevation and state live in one padded buffer with a one-voxel border outside the mask, so
-// neighbour offsets need no bounds checks; queue entries carry the padded and the output
-// index (both advance by fixed offsets) and the label, so labels go straight to the output.
+// The state of every voxel lives in a padded byte buffer with a one-voxel border outside the
+// mask, so neighbour offsets need no bounds checks, and it is small enough to stay in cache
+// (the flood tests it for every neighbour); queue entries carry the padded and the output
+// index (both advance by fixed offsets) and the label, so elevations are read from the input
+// and labels go straight to the output.
 // The flood is sequential; threads only fill the buffers.
 #pragma once
 
@@ -52,12 +54,6 @@ namespace watershed_detail {
 constexpr uint8_t kInMask = 1;   // inside the image and the mask, not a line
 constexpr uint8_t kLabeled = 2;  // carries a label
 constexpr uint8_t kFree = kInMask;
-
-template <class Elev>
-struct Cell {
-  Elev elevation;
-  uint8_t state;
-};
 
 // The image with a one-voxel border along every axis it has; 2D images have nz = 1.
 struct Grid {
@@ -311,9 +307,9 @@ class Flood {
  public:
   using Voxel = Item<Index, Label, AtPop>;
 
-  Flood(const Grid& grid, Cell<Elev>* cells, Label* out, int connectivity, double compactness,
-        bool lines, bool fifo_markers)
-      : grid_(grid), cells_(cells), out_(out), compactness_(compactness), lines_(lines),
+  Flood(const Grid& grid, const Elev* elevation, uint8_t* state, Label* out, int connectivity,
+        double compactness, bool lines, bool fifo_markers)
+      : grid_(grid), elevation_(elevation), state_(state), out_(out), compactness_(compactness), lines_(lines),
         fifo_markers_(fifo_markers) {
     for (const auto& [p, u] : grid.neighbour_offsets(connectivity)) {
       // Unsigned wrap-around adds negative offsets correctly.
@@ -351,7 +347,7 @@ class Flood {
     // FIFO markers get ages in raster order like every later entry, so no key is shared.
     uint64_t age = 0;
     for (const Voxel& m : markers) {
-      heap.push(E::make(static_cast<Q>(cells_[m.p].elevation), fifo_markers_ ? ++age : 0, m));
+      heap.push(E::make(static_cast<Q>(elevation_[m.u]), fifo_markers_ ? ++age : 0, m));
     }
     if (pending == 0) return heap.drain_sorted();
     ++age;
@@ -375,13 +371,14 @@ class Flood {
   void run_buckets(const std::vector<Voxel>& markers) {
     // Priorities never exceed the highest elevation, so only that many levels are needed.
     Elev highest = 0;
-    for (int64_t i = 0; i < grid_.size; ++i) highest = std::max(highest, cells_[i].elevation);
+    const int64_t n = grid_.shape[0] * grid_.shape[1] * grid_.shape[2];
+    for (int64_t i = 0; i < n; ++i) highest = std::max(highest, elevation_[i]);
     const int64_t levels = int64_t{highest} + 1;
     std::vector<int64_t> count(levels, 0);
     std::vector<Label> first(levels, Label(0));
     std::vector<uint8_t> conflict(levels, 0);
     for (const Voxel& m : markers) {
-      const Elev v = cells_[m.p].elevation;
+      const Elev v = elevation_[m.u];
       if (count[v]++ == 0) {
         first[v] = m.label;
       } else if (AtPop || m.label != first[v]) {
@@ -416,7 +413,8 @@ class Flood {
   // One entry leaves the queue: label it (AtPop) and push its free neighbours.
   template <class Q, class Push>
   inline void expand(const Voxel& v, Q priority, Push&& push) {
-    Cell<Elev>* const cells = cells_;
+    const Elev* const elevation = elevation_;
+    uint8_t* const state = state_;
     Label* const out = out_;
     const size_t k_end = dp_.size();
     const Index* const dp = dp_.data();
@@ -424,23 +422,22 @@ class Flood {
     if constexpr (!AtPop) {
       for (size_t k = 0; k < k_end; ++k) {
         const Index p = v.p + dp[k];
-        Cell<Elev>& c = cells[p];
-        if (c.state != kFree) continue;
-        c.state = kInMask | kLabeled;
+        if (state[p] != kFree) continue;
+        state[p] = kInMask | kLabeled;
         const Index u = v.u + du[k];
         out[u] = v.label;
-        const Q e = static_cast<Q>(c.elevation);
+        const Q e = static_cast<Q>(elevation[u]);
         push(Voxel{p, u, v.label}, e < priority ? priority : e);
       }
     } else {
-      Cell<Elev>& self = cells[v.p];
-      if ((self.state & kLabeled) && v.p != v.source) return;  // reached earlier
-      bool line = !(self.state & kInMask);
+      uint8_t& self = state[v.p];
+      if ((self & kLabeled) && v.p != v.source) return;  // reached earlier
+      bool line = !(self & kInMask);
       if (!line && lines_) {
         for (size_t k = 0; k < k_end; ++k) {
-          const uint8_t s = cells[v.p + dp[k]].state;
+          const uint8_t s = state[v.p + dp[k]];
           if ((s & kInMask) && (s & kLabeled) && out[v.u + du[k]] != v.label) {
-            self.state &= static_cast<uint8_t>(~kInMask);
+            self &= static_cast<uint8_t>(~kInMask);
             line = true;
             break;
           }
@@ -448,24 +445,25 @@ class Flood {
       }
       if (!line) {
         out[v.u] = v.label;
-        self.state |= kLabeled;
+        self |= kLabeled;
       }
       for (size_t k = 0; k < k_end; ++k) {
         const Index p = v.p + dp[k];
-        const Cell<Elev>& c = cells[p];
-        if (c.state != kFree) continue;
-        Q e = static_cast<Q>(c.elevation);
+        if (state[p] != kFree) continue;
+        const Index u = v.u + du[k];
+        Q e = static_cast<Q>(elevation[u]);
         if constexpr (std::is_same_v<Q, double>) {
           if (compactness_ > 0) e += compactness_ * grid_.distance(p, v.source);
         }
-        push(Voxel{p, static_cast<Index>(v.u + du[k]), v.label, v.source},
+        push(Voxel{p, u, v.label, v.source},
              e < priority ? priority : e);
       }
     }
   }
 
   const Grid& grid_;
-  Cell<Elev>* cells_;
+  const Elev* elevation_;
+  uint8_t* state_;
   Label* out_;
   std::vector<Index> dp_, du_;
   double compactness_;
@@ -478,7 +476,7 @@ void watershed_impl(const Elev* elevation, const Label* markers, const uint8_t* 
                     const Grid& grid, int connectivity, double compactness, bool lines,
                     bool fifo_markers, int threads) {
   using Voxel = Item<Index, Label, AtPop>;
-  std::vector<Cell<Elev>> cells(grid.size, Cell<Elev>{Elev(0), 0});
+  std::vector<uint8_t> state(grid.size, 0);
   const int64_t ny = grid.shape[1], nx = grid.shape[2];
   const int64_t rows = grid.shape[0] * ny;
   const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 15) / std::max<int64_t>(nx, 1));
@@ -489,14 +487,13 @@ void watershed_impl(const Elev* elevation, const Label* markers, const uint8_t* 
     std::vector<Voxel>& mine = found[lo / grain];
     for (int64_t row = lo; row < hi; ++row) {
       const int64_t src = row * nx;
-      Cell<Elev>* dst = cells.data() + grid.row_start(row / ny, row % ny);
-      const Index p0 = static_cast<Index>(dst - cells.data());
+      uint8_t* dst = state.data() + grid.row_start(row / ny, row % ny);
+      const Index p0 = static_cast<Index>(dst - state.data());
       for (int64_t x = 0; x < nx; ++x) {
-        dst[x].elevation = elevation[src + x];
         const bool inside = !mask || mask[src + x];
         const Label m = inside ? markers[src + x] : Label(0);
         out[src + x] = m;
-        dst[x].state = !inside ? 0 : m ? (kInMask | kLabeled) : kInMask;
+        dst[x] = !inside ? 0 : m ? (kInMask | kLabeled) : kInMask;
         if (m) {
           Voxel v{};
           v.p = static_cast<Index>(p0 + x);
@@ -512,8 +509,8 @@ void watershed_impl(const Elev* elevation, const Label* markers, const uint8_t* 
   std::vector<Voxel> seeds;
   for (auto& f : found) seeds.insert(seeds.end(), f.begin(), f.end());
   found = {};
-  Flood<Elev, Label, Index, AtPop>(grid, cells.data(), out, connectivity, compactness, lines,
-                                   fifo_markers)
+  Flood<Elev, Label, Index, AtPop>(grid, elevation, state.data(), out, connectivity, compactness,
+                                   lines, fifo_markers)
       .run(seeds);
 }
 

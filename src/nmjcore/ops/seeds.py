@@ -87,10 +87,11 @@ def find_seeds(distance, *, min_distance=3, threshold=0.0, labels=None, mode="ma
     plateau = _window_maxima(volume, region3, int(min_distance))
     _keep_isolated_in_trivial_regions(plateau, region3, labels is None, values.ndim == 3)
     plateau &= volume > threshold
-    peaks = plateau.copy()
+    where = np.flatnonzero(plateau)
+    peaks = plateau
     if min_distance > 1:
-        peaks = _spaced_peaks(volume, region3, plateau, int(min_distance))
-    return _plateau_seeds(np.flatnonzero(plateau), plateau, peaks, region3).reshape(values.shape)
+        peaks = _spaced_peaks(volume, region3, where, int(min_distance))
+    return _plateau_seeds(where, plateau, peaks, region3).reshape(values.shape)
 
 
 def _as_distance(distance) -> np.ndarray:
@@ -227,10 +228,10 @@ def _unopened(member, regions, volumetric):
     return out
 
 
-def _spaced_peaks(values, regions, plateau, min_distance):
-    """peak_local_max's greedy spacing: highest first (raster order among equals), a peak
-    is dropped within Chebyshev distance < min_distance of a kept peak of its region."""
-    where = np.flatnonzero(plateau)
+def _spaced_peaks(values, regions, where, min_distance):
+    """peak_local_max's greedy spacing of the candidate peaks at flat indices ``where``:
+    highest first (raster order among equals), a peak is dropped within Chebyshev distance
+    < min_distance of a kept peak of its region."""
     order = where[np.argsort(-values.ravel()[where], kind="stable")]
     return _greedy_spacing(order, regions, min_distance - 1)
 

@@ -88,20 +88,23 @@ def segment_section(prob, *, threshold=0.5, foreground="high", bilateral=None, e
     distance = ops.distance_transform(mask, threads=threads)
     seeds = ops.find_seeds(distance, min_distance=min_distance, threshold=seed_threshold,
                            labels=components)
+    # Seed voxels are few: later steps index them rather than test the whole image again.
+    seed_at = np.flatnonzero(seeds > 0)  # faster than on the ints
     # Components too thin for a seed keep one segment each: their own id past the seeds.
     seeded = np.zeros(n_components + 1, bool)
-    seeded[components[seeds > 0]] = True
+    seeded[components.ravel()[seed_at]] = True
     seeded[0] = True
     if not seeded.all():
         lookup = np.zeros(n_components + 1, np.int32)
         lookup[~seeded] = np.arange(1, int((~seeded).sum()) + 1, dtype=np.int32) + seeds.max()
-        seeds = np.where(seeds > 0, seeds, lookup[components])
-    elevation = _elevation(distance, seeds)
+        seeds += np.take(lookup, components)  # 0 in the seeded components
+        seed_at = np.flatnonzero(seeds > 0)  # faster than on the ints
+    elevation = _elevation(distance, seed_at)
     labels = ops.watershed(elevation, seeds, mask, 1, marker_order="raster", threads=threads)
     roots = np.arange(int(labels.max()) + 1)
     if merge_saddle is not None:
-        roots = _merge_shallow_borders(labels, distance, seeds, merge_saddle)
-    return _renumber(roots)[labels]
+        roots = _merge_shallow_borders(labels, distance, seeds, seed_at, merge_saddle)
+    return np.take(_renumber(roots), labels)
 
 
 def _foreground(prob, threshold, foreground, bilateral, threads) -> np.ndarray:
@@ -117,7 +120,7 @@ def _foreground(prob, threshold, foreground, bilateral, threads) -> np.ndarray:
     if foreground not in ("high", "low"):
         raise ValueError(f"foreground: expected 'high' or 'low', got {foreground!r}")
     if image.dtype == np.bool_:
-        return image.copy() if foreground == "high" else ~image
+        return image if foreground == "high" else ~image  # only read from here on
     if image.dtype == np.uint8:
         level = threshold * 255
     else:
@@ -142,22 +145,32 @@ def _radius(value, name) -> int:
     return int(value)
 
 
-def _elevation(distance, seeds) -> np.ndarray:
+def _elevation(distance, seed_at) -> np.ndarray:
     """Negated distance in steps of 1/16 pixel, 0 at the deepest point and at the seeds
-    (imposed minima); uint8 when it fits, so the bucket queue has few levels."""
-    steps = np.minimum(distance * _DISTANCE_STEPS, 65535.0).astype(np.uint16)
-    top = int(steps.max())
-    elevation = (np.uint16(top) - steps).astype(np.uint8 if top < 256 else np.uint16)
-    elevation[seeds > 0] = 0
+    (flat indices ``seed_at``; imposed minima); uint8 when it fits, so the bucket queue has
+    few levels."""
+    top = int(min(float(distance.max()) * _DISTANCE_STEPS, 65535.0))
+    elevation = np.empty(distance.shape, np.uint8 if top < 256 else np.uint16)
+    _negated_steps(distance, top, elevation)
+    elevation.ravel()[seed_at] = 0
     return elevation
 
 
-def _merge_shallow_borders(labels, distance, seeds, ratio) -> np.ndarray:
+@njit(cache=True, nogil=True)
+def _negated_steps(distance, top, out):
+    """out = top - the distance in whole steps (truncated, at most 65535), in one pass."""
+    flat_in, flat_out = distance.ravel(), out.ravel()
+    steps, cap = np.float32(_DISTANCE_STEPS), np.float32(65535.0)
+    for i in range(flat_in.size):
+        flat_out[i] = top - np.int64(min(flat_in[i] * steps, cap))
+
+
+def _merge_shallow_borders(labels, distance, seeds, seed_at, ratio) -> np.ndarray:
     """Root id of every segment after uniting touching segments whose border's highest
-    distance is >= ratio * the lower of their seed heights."""
+    distance is >= ratio * the lower of their seed heights (seed voxels at ``seed_at``)."""
     n = int(labels.max())
     height = np.zeros(n + 1, np.float32)
-    np.maximum.at(height, seeds[seeds > 0], distance[seeds > 0])
+    np.maximum.at(height, seeds.ravel()[seed_at], distance.ravel()[seed_at])
     parent = np.arange(n + 1)
     keys, values = _border_pairs(labels, distance, n + 1)
     if len(keys) == 0:
@@ -179,7 +192,11 @@ def _merge_shallow_borders(labels, distance, seeds, ratio) -> np.ndarray:
         ri, rj = root(i), root(j)
         if ri != rj:
             parent[max(ri, rj)] = min(ri, rj)
-    return np.array([root(i) for i in range(n + 1)])
+    while True:  # pointer jumping: parents are smaller ids, so this ends at the roots
+        up = parent[parent]
+        if np.array_equal(up, parent):
+            return parent
+        parent = up
 
 
 @njit(cache=True, nogil=True)
