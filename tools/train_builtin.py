@@ -299,16 +299,16 @@ def finish_finetune(work: Path) -> int:
     shutil.copyfile(candidate, MODEL)
     after["demo"] = demo_numbers(work / "demo-after")
     n = torch.load(ckpt, map_location="cpu", weights_only=False)["iteration"]
-    with open(run / "log.jsonl") as f, open(BUILTIN / "train_log.jsonl", "a") as log:
-        for line in f:
-            log.write(json.dumps({"run": "finetune", **json.loads(line)}) + "\n")
     from nmjcore.infer import load_model
 
-    _, meta = load_model(str(MODEL))
-
-    def generic(cmd: str) -> str:
-        return cmd.replace(str(work), "WORK").replace(str(DATA), "shared/data") \
+    def generic(text: str) -> str:
+        return text.replace(str(work), "WORK").replace(str(DATA), "shared/data") \
             .replace(str(ROOT) + "/", "")
+
+    with open(run / "log.jsonl") as f, open(BUILTIN / "train_log.jsonl", "a") as log:
+        for line in f:
+            log.write(json.dumps({"run": "finetune", **json.loads(generic(line))}) + "\n")
+    _, meta = load_model(str(MODEL))
 
     card.update({
         "size_bytes": MODEL.stat().st_size,
@@ -320,6 +320,7 @@ def finish_finetune(work: Path) -> int:
         "trained_iterations": card["trained_iterations"] + n,
         "finetune_iterations": n,
         "dice_phantom_heldout": after["dice_phantom_heldout"],
+        "dice_phantom_test_seed11": after["dice_phantom_test_seed11"],
         "dice_phantom_muscle_heldout": after["dice_phantom_muscle_heldout"],
         "phantom_muscle_heldout": f"nmjcore.synth.phantom({MUSCLE_SHAPE}, n_axons=40, "
                                   f"seed={HELDOUT_MUSCLE_SEED}, muscle=True) preprocessed as "
@@ -334,14 +335,15 @@ def finish_finetune(work: Path) -> int:
         "training_history": card["training_history"] + (
             f" Then fine-tuned from those weights (the shipped TorchScript file's state_dict) "
             f"for {n} iterations with the finetune command (train_log.jsonl: lines with "
-            f"\"run\": \"finetune\"; best.pt by validation Dice), adding "
+            f"\"run\": \"finetune\"; best.pt by validation Dice, so the fine-tuned "
+            f"dice_real_validation is again the selection score), adding "
             f"{len(MUSCLE_SEEDS)} phantoms with muscle fibres (sections {MUSCLE_SECTIONS})."),
         "training_data": card["training_data"] + (
             f" + fine-tune: {len(MUSCLE_SEEDS)} muscle phantoms (seeds "
             f"{MUSCLE_SEEDS[0]}-{MUSCLE_SEEDS[-1]}, muscle=True, sections {MUSCLE_SECTIONS}; "
             f"target: axon interior only, fibres are background)"),
     })
-    card.pop("dice_phantom_heldout_tta", None)
+    card.pop("dice_phantom_heldout_tta", None)  # not measured again
     with open(BUILTIN / "MODEL_CARD.json", "w") as f:
         json.dump(card, f, indent=1)
     print(json.dumps({"demo_before": before["demo"], "demo_after": after["demo"]}, indent=1))
