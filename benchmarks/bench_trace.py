@@ -54,7 +54,7 @@ def main() -> None:
         "nmjcore": lambda: match_pair(pair[0], pair[1], seg[0], seg[1], 0, 1, **options),
         "scipy": lambda: scipy_pair(pair[0], pair[1]),
     })
-    bench.measure(f"section pair 1024x1024 incl. segment features",
+    bench.measure("section pair 1024x1024 incl. segment features",
                   lambda: link(pair, threads=1), count=2 * n, unit="segments")
 
     Z = 200 if args.quick else 1000

@@ -46,7 +46,6 @@ def terminals(radii_nm, areas_um2, fibre_of, *, sampling=(40.0, 16.0, 16.0), n_s
     pad_r_px = np.sqrt(np.asarray(areas_um2) * 1e6 / np.pi) / sampling[1]
     reach = max(pad_r_px.max(), radii_nm.max() / sampling[1]) + 3
     step = int(np.ceil(2 * reach)) if spacing_px is None else spacing_px
-    n = len(radii_nm)
     fibre_of = np.asarray(fibre_of)
     n_fibres = int(fibre_of.max()) if n_fibres is None else n_fibres
     per_fibre = [np.flatnonzero(fibre_of == f + 1) for f in range(n_fibres)]

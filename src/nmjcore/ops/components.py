@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import _core
 from ._validate import as_integer_image, check_connectivity, resolve_threads
 

@@ -122,6 +122,26 @@ def _draw_fit(ax, x, correlation, label=False):
     ax.plot(grid, fit, color="tab:red", lw=2, label="linear regression" if label else None)
 
 
+def _grid(n):
+    """(rows, columns) of a grid of at most 6 columns for ``n`` panels (one at least)."""
+    ncols = min(max(1, n), 6)
+    return math.ceil(max(1, n) / ncols), ncols
+
+
+def _small_multiples_figure(n, panel_size, dpi):
+    nrows, ncols = _grid(n)
+    figsize, dpi = check_size((panel_size[0] * ncols + 0.8, panel_size[1] * nrows + 1.0), dpi)
+    return new_figure(figsize, dpi)
+
+
+def _small_multiples_axes(fig, n):
+    """The panels, sharing their axes; those past ``n`` are hidden."""
+    axes = fig.subplots(*_grid(n), sharex=True, sharey=True, squeeze=False)
+    for ax in axes.flat[max(1, n):]:
+        ax.set_axis_off()
+    return axes
+
+
 def group_panels(path, x, y, groups, *, group_label="axon", xlabel="calibre (µm)",
                  ylabel="contact area (µm²)", title="", max_panels=30, dpi=120,
                  panel_size=(3.0, 2.6)):
@@ -134,15 +154,9 @@ def group_panels(path, x, y, groups, *, group_label="axon", xlabel="calibre (µm
     groups = np.asarray(groups)
     keep = np.isfinite(x) & np.isfinite(y)
     ids = np.unique(groups[keep])[:max_panels]
-    n = max(1, len(ids))
-    ncols = min(n, 6)
-    nrows = math.ceil(n / ncols)
-    figsize, dpi = check_size((panel_size[0] * ncols + 0.8, panel_size[1] * nrows + 1.0), dpi)
-    fig = new_figure(figsize, dpi)
+    fig = _small_multiples_figure(len(ids), panel_size, dpi)
     with style():
-        axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
-        for ax in axes.flat[n:]:
-            ax.set_axis_off()
+        axes = _small_multiples_axes(fig, len(ids))
         for ax, g, colour in zip(axes.flat, ids, id_colors(ids)):
             sel = keep & (groups == g)
             c = correlate(x[sel], y[sel])
@@ -206,15 +220,9 @@ def calibre_profiles(path, points, pairs, *, max_panels=30, dpi=120, panel_size=
     the stretch before each fibre it touches (one line per fibre, in the fibre's label
     colour), the contact area in the legend."""
     axon_ids = np.unique(pairs["axon"])[:max_panels]
-    n = max(1, len(axon_ids))
-    ncols = min(n, 6)
-    nrows = math.ceil(n / ncols)
-    figsize, dpi = check_size((panel_size[0] * ncols + 0.8, panel_size[1] * nrows + 1.0), dpi)
-    fig = new_figure(figsize, dpi)
+    fig = _small_multiples_figure(len(axon_ids), panel_size, dpi)
     with style():
-        axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
-        for ax in axes.flat[n:]:
-            ax.set_axis_off()
+        axes = _small_multiples_axes(fig, len(axon_ids))
         for ax, axon in zip(axes.flat, axon_ids):
             mine = np.flatnonzero(pairs["axon"] == axon)
             for k in mine:
