@@ -85,6 +85,19 @@ def block_depth(threads: int) -> int:
     return 2 * threads
 
 
+def map_sections(sections, fn, section_shape, target, workers, bar) -> None:
+    """``target[z] = fn(section z)`` for every section, a block at a time through ``workers``."""
+    for z0, block in sections.blocks(block_depth(workers.threads)):
+        result = np.empty((len(block), *section_shape), sections.dtype)
+
+        def one(i):
+            result[i] = fn(block[i])
+
+        workers.map(one, len(block))
+        target[z0:z0 + len(block)] = result
+        bar.update(len(block))
+
+
 @contextlib.contextmanager
 def output(out, shape, dtype, *, sampling=None, name: str = "out"):
     """Where results go; yields ``(target, finish)``: write with ``target[z0:z1] = block`` and

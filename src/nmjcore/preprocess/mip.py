@@ -11,7 +11,7 @@ import numpy as np
 import scipy.ndimage as ndi
 
 from . import _kernels
-from ._sections import Sections, Workers, block_depth, output, progress_bar
+from ._sections import Sections, Workers, map_sections, output, progress_bar
 
 __all__ = ["downsample", "upsample"]
 
@@ -92,15 +92,8 @@ def downsample(image, level=1, *, method=None, labels=False, out=None, threads=N
                 output(out, shape, sections.dtype,
                        sampling=_scaled_sampling(sections.sampling, factor)) as (target, finish), \
                 progress_bar(n, "downsample", progress) as bar:
-            for z0, block in sections.blocks(block_depth(workers.threads)):
-                result = np.empty((len(block), *shape[1:]), sections.dtype)
-
-                def one(i):
-                    result[i] = _down_section(block[i], factor, method)
-
-                workers.map(one, len(block))
-                target[z0:z0 + len(block)] = result
-                bar.update(len(block))
+            map_sections(sections, lambda section: _down_section(section, factor, method),
+                         shape[1:], target, workers, bar)
             result = finish()
     return result[0] if squeeze and isinstance(result, np.ndarray) else result
 
@@ -176,15 +169,9 @@ def upsample(image, level=1, *, shape=None, order=0, out=None, threads=None, pro
                 output(out, (n, *full), sections.dtype,
                        sampling=_scaled_sampling(sections.sampling, 1 / factor)) \
                 as (target, finish), progress_bar(n, "upsample", progress) as bar:
-            for z0, block in sections.blocks(block_depth(workers.threads)):
-                result = np.empty((len(block), *full), sections.dtype)
-
-                def one(i):
-                    result[i] = _up_section(block[i], factor, order)[:full[0], :full[1]]
-
-                workers.map(one, len(block))
-                target[z0:z0 + len(block)] = result
-                bar.update(len(block))
+            map_sections(sections,
+                         lambda section: _up_section(section, factor, order)[:full[0], :full[1]],
+                         full, target, workers, bar)
             result = finish()
     return result[0] if squeeze and isinstance(result, np.ndarray) else result
 
